@@ -1,0 +1,1 @@
+"""A Discord FAQ bot that answers questions about one article, with sources."""

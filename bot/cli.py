@@ -1,0 +1,282 @@
+"""The `faqbot` command line: the answer engine without Discord, and the bot's launcher."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .core.errors import KnowledgeError
+from .core.evaluation import load_eval_set, run_eval
+from .core.loader import load_knowledge
+from .core.matcher import Matcher
+from .core.models import KnowledgeBase, Reply
+
+__all__ = ["format_reply", "main"]
+
+_SILENT = "(the bot stays silent)"
+
+
+def _knowledge_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("FAQ_KNOWLEDGE_DIR") or "knowledge")
+
+
+def _fail(error: KnowledgeError, out: TextIO = sys.stderr) -> int:
+    for problem in error.problems:
+        print(f"error: {problem}", file=out)
+    print(f"{len(error.problems)} problem(s) found.", file=out)
+    return 1
+
+
+def format_reply(reply: Reply, kb: KnowledgeBase, *, chat: bool = False) -> str:
+    """A reply as plain text, the way the console shows it."""
+    if not reply.answered:
+        lines = [_SILENT if chat else f"No confident answer (score {reply.score})."]
+        if reply.suggestions and not chat:
+            lines.append("Did you mean:")
+            lines += [f"  - {s.question}  [{s.entry_id}, {s.score}]" for s in reply.suggestions]
+        return "\n".join(lines)
+    label = f"{reply.kind}: {reply.entry_id}" if reply.entry_id else str(reply.kind)
+    lines = [f"{reply.title}  [{label}, score {reply.score}]", reply.answer or ""]
+    for source in reply.sources:
+        lines.append(f'¶{source.paragraph} "{source.quote}"')
+    if not reply.sources:
+        lines.append("(Added by moderators)")
+    article = kb.article
+    lines.append(
+        f"Source: “{article.title}”, {article.date_text}"
+        + (f", {article.url}" if article.url else "")
+    )
+    return "\n".join(lines)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    try:
+        kb = load_knowledge(_knowledge_dir(args.knowledge))
+    except KnowledgeError as error:
+        return _fail(error)
+    quotes = sum(len(e.sources) for e in kb.entries)
+    print(
+        f"{len(kb.entries)} entries, {len(kb.article.paragraphs)} paragraphs, "
+        f"{quotes} quotes verified"
+    )
+    return 0
+
+
+def _load_matcher(args: argparse.Namespace) -> Matcher | int:
+    try:
+        return Matcher(load_knowledge(_knowledge_dir(args.knowledge)))
+    except KnowledgeError as error:
+        return _fail(error)
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    matcher = _load_matcher(args)
+    if isinstance(matcher, int):
+        return matcher
+    questions: Sequence[str]
+    if args.question is not None:
+        questions = [args.question]
+    else:
+        questions = [line.rstrip("\r\n") for line in sys.stdin]
+    for question in questions:
+        reply = matcher.reply(question, chat=args.chat)
+        if args.json:
+            print(json.dumps(reply.to_json_dict(), ensure_ascii=False), flush=False)
+        else:
+            print(format_reply(reply, matcher.kb, chat=args.chat))
+            if len(questions) > 1:
+                print()
+    sys.stdout.flush()
+    return 0
+
+
+def _cmd_console(args: argparse.Namespace) -> int:
+    matcher = _load_matcher(args)
+    if isinstance(matcher, int):
+        return matcher
+    kb = matcher.kb
+    print(f"“{kb.article.title}” ({kb.article.date_text}): {len(kb.entries)} FAQ entries.")
+    print("Ask as you would in the auto-answer channel. Ctrl-D or 'quit' to leave.")
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.strip().lower() in {"quit", "exit", ":q"}:
+            return 0
+        if question.strip():
+            print(format_reply(matcher.reply(question, chat=True), kb, chat=True))
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    matcher = _load_matcher(args)
+    if isinstance(matcher, int):
+        return matcher
+    try:
+        eval_set = load_eval_set(Path(args.file))
+    except KnowledgeError as error:
+        return _fail(error)
+    report = run_eval(matcher, eval_set)
+    labels = {
+        "on_topic": "on-topic accuracy",
+        "off_topic": "off-topic decline rate",
+        "chat_noise": "chat-noise silence rate",
+        "meta": "meta accuracy",
+    }
+    for section, label in labels.items():
+        rate = report.rate(section)
+        if rate is not None:
+            print(
+                f"{label:<26} {rate:6.1%}  ({report.passed.get(section, 0)}"
+                f"/{report.totals[section]})"
+            )
+    for miss in report.misses:
+        reply = miss.reply
+        if reply.answered:
+            got = f"answered {reply.entry_id or reply.kind} ¶{[s.paragraph for s in reply.sources]}"
+        else:
+            got = "declined" + (
+                f", suggested {reply.suggestions[0].entry_id}" if reply.suggestions else ""
+            )
+        want = (
+            f"¶{list(miss.case.paragraphs)}"
+            if miss.case.section == "on_topic"
+            else (repr(miss.case.expect) if miss.case.section == "meta" else "silence/decline")
+        )
+        print(
+            f"  miss [{miss.case.section}] {miss.case.question!r}: want {want}, got {got} (score {reply.score})"
+        )
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if settings.discord_token is None:
+        print("DISCORD_TOKEN is not set: starting the console instead.", file=sys.stderr)
+        args.knowledge = str(settings.knowledge_dir)
+        return _cmd_console(args)
+    from .client import run_bot
+
+    return run_bot(settings)
+
+
+def _cmd_entries(args: argparse.Namespace) -> int:
+    from .core.library import Library
+    from .core.models import Entry, Source
+    from .core.storage import slug_for
+
+    data_dir = Path(args.data or os.environ.get("FAQ_DATA_DIR") or "data")
+    try:
+        library = Library(_knowledge_dir(args.knowledge), data_dir)
+        if args.action == "list":
+            for entry in library.knowledge_for(args.guild).entries:
+                if entry.is_moderator_entry:
+                    print(f"{entry.id}: {entry.question}")
+            return 0
+        if args.action == "remove":
+            removed = library.remove_entry(args.guild, args.id, actor_id=args.actor)
+            print(f"removed {removed.id}")
+            return 0
+        sources = ()
+        if args.paragraph is not None or args.quote is not None:
+            if args.paragraph is None or args.quote is None:
+                print("error: --paragraph and --quote go together", file=sys.stderr)
+                return 1
+            sources = (Source(paragraph=args.paragraph, quote=args.quote),)
+        taken = set(library.knowledge_for(args.guild).by_id)
+        entry = Entry(
+            id=args.id or slug_for(args.question, taken),
+            question=args.question,
+            alternates=tuple(args.alternate or ()),
+            answer=args.answer,
+            sources=sources,
+            tags=tuple(args.tag or ()),
+        )
+        if args.action == "add":
+            saved = library.add_entry(args.guild, entry, actor_id=args.actor)
+        else:
+            saved = library.edit_entry(args.guild, entry, actor_id=args.actor)
+        print(f"saved {saved.id}")
+        return 0
+    except KnowledgeError as error:
+        return _fail(error)
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="faqbot", description="An FAQ bot for one article, with sources."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--knowledge",
+            metavar="DIR",
+            help="knowledge directory (default: $FAQ_KNOWLEDGE_DIR or ./knowledge)",
+        )
+        return sub
+
+    add("check", "validate the knowledge base and every quote").set_defaults(func=_cmd_check)
+    ask = add("ask", "answer a question as the bot would (stdin: one per line)")
+    ask.add_argument("question", nargs="?", help="the question; omit to read lines from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--chat", action="store_true", help="use the auto-answer listener's rules")
+    ask.set_defaults(func=_cmd_ask)
+    add("console", "an interactive prompt that answers as the bot does in chat").set_defaults(
+        func=_cmd_console
+    )
+    ev = add("eval", "score the matcher on an evaluation set")
+    ev.add_argument("file", help="evaluation YAML (on_topic, meta, off_topic, chat_noise)")
+    ev.set_defaults(func=_cmd_eval)
+    add("run", "start the Discord bot (the console when DISCORD_TOKEN is unset)").set_defaults(
+        func=_cmd_run
+    )
+    entries = add("entries", "add, edit, remove or list a server's moderator entries")
+    entries.add_argument("action", choices=["add", "edit", "remove", "list"])
+    entries.add_argument("--guild", type=int, required=True, help="server (guild) id")
+    entries.add_argument(
+        "--data", metavar="DIR", help="data directory (default: $FAQ_DATA_DIR or ./data)"
+    )
+    entries.add_argument("--id", help="entry id (edit, remove; optional for add)")
+    entries.add_argument("--question")
+    entries.add_argument("--alternate", action="append", help="another phrasing (repeat)")
+    entries.add_argument("--answer")
+    entries.add_argument("--paragraph", type=int)
+    entries.add_argument("--quote")
+    entries.add_argument("--tag", action="append")
+    entries.add_argument("--actor", type=int, default=0, help="user id recorded as the author")
+    entries.set_defaults(func=_cmd_entries)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "entries" and args.action in {"add", "edit"}:
+        missing = [f for f in ("question", "answer") if getattr(args, f) is None]
+        if args.action == "edit" and args.id is None:
+            missing.insert(0, "id")
+        if missing:
+            print(f"error: entries {args.action} needs --{', --'.join(missing)}", file=sys.stderr)
+            return 2
+    if args.command == "entries" and args.action == "remove" and args.id is None:
+        print("error: entries remove needs --id", file=sys.stderr)
+        return 2
+    status: int = args.func(args)
+    return status

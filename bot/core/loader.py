@@ -1,0 +1,346 @@
+"""Loading and validating the article and FAQ files; every problem becomes a KnowledgeError."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import KnowledgeError, Problem
+from .models import Article, Entry, KnowledgeBase, Paragraph
+from .text import normalize_quote, phrasing_key
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SHIPPED_ANSWER_MAX",
+    "SHIPPED_MIN_ALTERNATES",
+    "EntryFile",
+    "entry_problems",
+    "load_article",
+    "load_entry_file",
+    "load_knowledge",
+    "parse_entry_file",
+]
+
+_log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2_000_000
+SHIPPED_MIN_ALTERNATES = 5
+SHIPPED_ANSWER_MAX = 700
+
+_Marks = dict[tuple[Any, ...], yaml.Mark]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFile:
+    """The valid content of one entries file."""
+
+    entries: tuple[Entry, ...]
+    synonyms: Mapping[str, str]
+
+
+def _read_text(path: Path) -> str:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise KnowledgeError.single(name, "file not found") from None
+    except OSError as exc:
+        raise KnowledgeError.single(name, f"cannot read the file: {exc.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise KnowledgeError.single(
+            name,
+            f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
+            "split it or remove what does not belong",
+        )
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise KnowledgeError.single(
+            name,
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            line=line,
+            column=column,
+        ) from None
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, _Marks]:
+    """Parse one YAML document safely, keeping the position of every node."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None, {}
+        data = yaml.SafeLoader("").construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        if exc.problem and "constructor for the tag" in exc.problem:
+            what += " (only plain YAML is allowed: remove the tag)"
+        raise KnowledgeError.single(
+            name,
+            f"invalid YAML: {what}",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeError.single(name, f"invalid YAML: {exc}") from None
+    marks: _Marks = {}
+    _collect_marks(node, (), marks)
+    return data, marks
+
+
+def _collect_marks(node: yaml.Node, path: tuple[Any, ...], out: _Marks) -> None:
+    out[path] = node.start_mark
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _collect_marks(value, (*path, key.value), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_marks(item, (*path, index), out)
+
+
+def _problem(
+    name: str, marks: _Marks, path: tuple[Any, ...], message: str, entry_id: str | None = None
+) -> Problem:
+    """A problem placed at the deepest known node on `path`."""
+    for end in range(len(path), -1, -1):
+        mark = marks.get(path[:end])
+        if mark is not None:
+            return Problem(name, message, mark.line + 1, mark.column + 1, entry_id)
+    return Problem(name, message, entry_id=entry_id)
+
+
+def _split_front_matter(text: str, name: str) -> tuple[str, str]:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise KnowledgeError.single(name, "must start with a '---' front matter block", line=1)
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
+    raise KnowledgeError.single(name, "front matter is not closed with '---'", line=1)
+
+
+def load_article(path: Path) -> Article:
+    """Read article.md: front matter (title, date, url) and blank-line separated paragraphs."""
+    name = str(path)
+    front_text, body = _split_front_matter(_read_text(path), name)
+    front, marks = _parse_yaml(front_text, name)
+    if not isinstance(front, dict):
+        raise KnowledgeError.single(name, "front matter must be a mapping", line=2)
+    problems: list[Problem] = []
+    title = front.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(_problem(name, marks, ("title",), "front matter needs a 'title' string"))
+    date = front.get("date")
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        problems.append(
+            _problem(name, marks, ("date",), "front matter needs a 'date' like 2023-04-26")
+        )
+    url = front.get("url") or None
+    if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        problems.append(_problem(name, marks, ("url",), "'url' must be empty or an http(s) URL"))
+    paragraphs = tuple(
+        Paragraph(number, " ".join(block.split()))
+        for number, block in enumerate(
+            (b for b in body.split("\n\n") if b.strip()),
+            start=1,
+        )
+    )
+    if not paragraphs:
+        problems.append(Problem(name, "the article has no body paragraphs"))
+    if problems:
+        raise KnowledgeError(problems)
+    assert isinstance(title, str) and isinstance(date, dt.date)
+    return Article(title=title.strip(), date=date, url=url, paragraphs=paragraphs)
+
+
+def entry_problems(
+    entry: Entry, article: Article, *, shipped: bool
+) -> list[tuple[tuple[Any, ...], str]]:
+    """What is wrong with a schema-valid entry against the article, as (path, message) pairs."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    count = len(article.paragraphs)
+    for index, source in enumerate(entry.sources):
+        paragraph = article.paragraph(source.paragraph)
+        if paragraph is None:
+            found.append(
+                (
+                    ("sources", index, "paragraph"),
+                    f"paragraph {source.paragraph} does not exist; "
+                    f"the article has paragraphs 1 to {count}",
+                )
+            )
+        elif normalize_quote(source.quote) not in normalize_quote(paragraph.text):
+            found.append(
+                (
+                    ("sources", index, "quote"),
+                    f"quote is not in paragraph {source.paragraph} verbatim: "
+                    f"{source.quote[:80]!r}; copy the words exactly from that paragraph",
+                )
+            )
+    if shipped:
+        if not entry.sources:
+            found.append((("sources",), "needs at least one source (paragraph and quote)"))
+        if len(entry.alternates) < SHIPPED_MIN_ALTERNATES:
+            found.append(
+                (
+                    ("alternates",),
+                    f"has {len(entry.alternates)} alternates; "
+                    f"give at least {SHIPPED_MIN_ALTERNATES}",
+                )
+            )
+        if len(entry.answer) > SHIPPED_ANSWER_MAX:
+            found.append(
+                (
+                    ("answer",),
+                    f"answer is {len(entry.answer)} characters; keep it to {SHIPPED_ANSWER_MAX}",
+                )
+            )
+    return found
+
+
+def parse_entry_file(
+    text: str,
+    name: str,
+    article: Article,
+    *,
+    shipped: bool,
+    reserved: Iterable[Entry] = (),
+) -> EntryFile:
+    """Validate the text of an entries file; raise one KnowledgeError listing every problem.
+
+    `reserved` are entries this file must not clash with (the shipped FAQ, for a server file).
+    """
+    data, marks = _parse_yaml(text, name)
+    if data is None:
+        data = {"entries": []}
+    if not isinstance(data, dict):
+        raise KnowledgeError.single(name, "must be a mapping with an 'entries' list", line=1)
+    problems: list[Problem] = []
+    unknown = set(data) - {"entries", "synonyms"}
+    for key in sorted(map(str, unknown)):
+        problems.append(
+            _problem(
+                name, marks, (key,), f"unknown top-level key {key!r}; use 'entries' or 'synonyms'"
+            )
+        )
+    synonyms = _parse_synonyms(data.get("synonyms"), name, marks, problems)
+    raw_entries = data.get("entries")
+    if raw_entries is None:
+        raw_entries = []
+    if not isinstance(raw_entries, list):
+        problems.append(_problem(name, marks, ("entries",), "'entries' must be a list"))
+        raw_entries = []
+
+    taken_ids = {e.id: "the shipped FAQ" for e in reserved}
+    taken_phrasings = {phrasing_key(p): e.id for e in reserved for p in e.phrasings}
+    entries: list[Entry] = []
+    for index, raw in enumerate(raw_entries):
+        path: tuple[Any, ...] = ("entries", index)
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        label = raw_id if isinstance(raw_id, str) else f"#{index + 1}"
+        try:
+            entry = Entry.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                where = _loc_text(loc)
+                problems.append(
+                    _problem(name, marks, path + loc, f"{where}{err['msg']}", entry_id=label)
+                )
+            continue
+        if entry.id in taken_ids:
+            problems.append(
+                _problem(
+                    name,
+                    marks,
+                    (*path, "id"),
+                    f"id is already used by {taken_ids[entry.id]}; choose another",
+                    entry.id,
+                )
+            )
+        taken_ids.setdefault(entry.id, f"entry #{index + 1}")
+        for sub, message in entry_problems(entry, article, shipped=shipped):
+            problems.append(_problem(name, marks, path + sub, message, entry.id))
+        for offset, phrasing in enumerate(entry.phrasings):
+            key = phrasing_key(phrasing)
+            owner = taken_phrasings.get(key)
+            sub = ("question",) if offset == 0 else ("alternates", offset - 1)
+            if not key:
+                problems.append(
+                    _problem(name, marks, path + sub, "phrasing has no words to match", entry.id)
+                )
+            elif owner is not None:
+                problems.append(
+                    _problem(
+                        name,
+                        marks,
+                        path + sub,
+                        f"phrasing {phrasing!r} is already used by entry '{owner}'; "
+                        "each phrasing belongs to one entry",
+                        entry.id,
+                    )
+                )
+            else:
+                taken_phrasings[key] = entry.id
+        entries.append(entry)
+    if problems:
+        raise KnowledgeError(problems)
+    return EntryFile(tuple(entries), synonyms)
+
+
+def _loc_text(loc: Sequence[Any]) -> str:
+    if not loc:
+        return ""
+    text = str(loc[0])
+    for part in loc[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return f"field '{text}': "
+
+
+def _parse_synonyms(raw: Any, name: str, marks: _Marks, problems: list[Problem]) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(_problem(name, marks, ("synonyms",), "'synonyms' must be a mapping"))
+        return {}
+    synonyms: dict[str, str] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not isinstance(value, str) or not key.strip():
+            problems.append(
+                _problem(
+                    name,
+                    marks,
+                    ("synonyms", key),
+                    f"synonym {key!r} must map a word to a string of words",
+                )
+            )
+            continue
+        synonyms[key] = value
+    return synonyms
+
+
+def load_entry_file(
+    path: Path, article: Article, *, shipped: bool, reserved: Iterable[Entry] = ()
+) -> EntryFile:
+    """Read and validate an entries file (faq.yaml, or a server's file)."""
+    return parse_entry_file(
+        _read_text(path), str(path), article, shipped=shipped, reserved=reserved
+    )
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Load knowledge/ (article.md and faq.yaml); raise KnowledgeError with every problem."""
+    article = load_article(directory / "article.md")
+    faq = load_entry_file(directory / "faq.yaml", article, shipped=True)
+    _log.debug("loaded %d entries from %s", len(faq.entries), directory)
+    return KnowledgeBase(article=article, entries=faq.entries, synonyms=faq.synonyms)

@@ -1,0 +1,169 @@
+"""Loading and validation: every bad input gets one located, readable error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import KnowledgeError
+from bot.core.loader import MAX_FILE_BYTES, load_article, load_knowledge
+
+GOOD_ENTRY = """\
+entries:
+  - id: ncg
+    question: What is the nuclear consultative group?
+    alternates:
+      - wats the ncg
+      - ncg meaning
+      - what does the ncg do
+      - nuclear consultative grp
+      - ncg?
+    answer: The author says the two countries will set up a nuclear consultative group.
+    sources:
+      - paragraph: 2
+        quote: the two countries will establish a nuclear consultative group
+    tags: [nuclear]
+"""
+
+
+def _write_faq(directory: Path, text: str | bytes) -> None:
+    path = directory / "faq.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def _problems(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(directory)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_good_minimal_file_loads(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, GOOD_ENTRY)
+    kb = load_knowledge(knowledge_copy)
+    assert [e.id for e in kb.entries] == ["ncg"]
+    assert kb.entries[0].sources[0].paragraph == 2
+
+
+def test_article_has_eight_numbered_paragraphs(knowledge_copy: Path) -> None:
+    article = load_article(knowledge_copy / "article.md")
+    assert len(article.paragraphs) == 8
+    assert article.paragraphs[0].text.startswith("Last year marked 70 years")
+    assert article.paragraphs[-1].text.endswith("this is a good start.")
+    assert article.date_text == "April 26, 2023"
+    assert article.url is None
+
+
+def test_malformed_yaml_names_line_and_column(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, "entries:\n  - id: x\n    question: [unclosed\n")
+    (problem,) = _problems(knowledge_copy)
+    assert "faq.yaml:4:1:" in problem or "faq.yaml:3:" in problem
+    assert "invalid YAML" in problem
+
+
+def test_python_object_tag_is_refused(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, "entries:\n  - !!python/object:os.system {}\n")
+    (problem,) = _problems(knowledge_copy)
+    assert "faq.yaml:2:5:" in problem
+    assert "remove the tag" in problem
+
+
+def test_wrong_type_names_entry_and_field(knowledge_copy: Path) -> None:
+    text = GOOD_ENTRY.replace("paragraph: 2", "paragraph: two")
+    _write_faq(knowledge_copy, text)
+    (problem,) = _problems(knowledge_copy)
+    assert "faq.yaml:12:" in problem
+    assert "entry 'ncg'" in problem
+    assert "sources[0].paragraph" in problem
+    assert "integer" in problem
+
+
+def test_missing_field_names_it(knowledge_copy: Path) -> None:
+    text = "\n".join(line for line in GOOD_ENTRY.splitlines() if "answer:" not in line)
+    _write_faq(knowledge_copy, text)
+    (problem,) = _problems(knowledge_copy)
+    assert "entry 'ncg'" in problem
+    assert "'answer'" in problem and "required" in problem.lower()
+
+
+def test_quote_not_in_article(knowledge_copy: Path) -> None:
+    text = GOOD_ENTRY.replace(
+        "the two countries will establish", "the two countries will abolish"
+    )
+    _write_faq(knowledge_copy, text)
+    (problem,) = _problems(knowledge_copy)
+    assert "faq.yaml:13:16:" in problem
+    assert "not in paragraph 2 verbatim" in problem
+
+
+def test_quote_typographic_apostrophes_are_accepted(knowledge_copy: Path) -> None:
+    text = GOOD_ENTRY.replace(
+        "quote: the two countries will establish a nuclear consultative group",
+        "quote: \"Seoul's dalliance with the idea\"",
+    ).replace("paragraph: 2", "paragraph: 3")
+    _write_faq(knowledge_copy, text)
+    assert load_knowledge(knowledge_copy).entries[0].sources[0].paragraph == 3
+
+
+def test_unknown_paragraph(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, GOOD_ENTRY.replace("paragraph: 2", "paragraph: 9"))
+    (problem,) = _problems(knowledge_copy)
+    assert "paragraph 9 does not exist" in problem
+    assert "1 to 8" in problem
+
+
+def test_ten_megabyte_file_is_refused_before_parsing(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, "# " + "x" * (10 * 1024 * 1024) + "\n")
+    (problem,) = _problems(knowledge_copy)
+    assert f"{MAX_FILE_BYTES:,}-byte limit" in problem
+
+
+def test_non_utf8_file_names_the_position(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, GOOD_ENTRY.encode("utf-8").replace(b"wats", b"w\xe9ts"))
+    (problem,) = _problems(knowledge_copy)
+    assert "faq.yaml:5:" in problem
+    assert "not valid UTF-8" in problem
+
+
+def test_every_problem_is_reported_not_just_the_first(knowledge_copy: Path) -> None:
+    second = GOOD_ENTRY.split("\n", 1)[1].replace("paragraph: 2", "paragraph: 9")
+    broken = GOOD_ENTRY.split("\n", 1)[1].replace("id: ncg", "id: broken")
+    _write_faq(knowledge_copy, GOOD_ENTRY + second + broken.replace("answer:", "answr:"))
+    problems = _problems(knowledge_copy)
+    assert any("id is already used" in p for p in problems)
+    assert any("paragraph 9 does not exist" in p for p in problems)
+    assert any("entry 'broken'" in p and "'answer': Field required" in p for p in problems)
+    assert any("entry 'broken'" in p and "'answr'" in p for p in problems)
+
+
+def test_duplicate_phrasing_across_entries(knowledge_copy: Path) -> None:
+    other = GOOD_ENTRY.split("\n", 1)[1].replace("id: ncg", "id: other")
+    other = other.replace("What is the nuclear consultative group?", "What is the NCG?")
+    _write_faq(knowledge_copy, GOOD_ENTRY + other)
+    problems = _problems(knowledge_copy)
+    assert any("'wats the ncg' is already used by entry 'ncg'" in p for p in problems)
+
+
+def test_shipped_entries_need_alternates_and_sources(knowledge_copy: Path) -> None:
+    _write_faq(
+        knowledge_copy,
+        "entries:\n  - id: bare\n    question: What is it?\n    answer: Something.\n",
+    )
+    problems = _problems(knowledge_copy)
+    assert any("at least one source" in p for p in problems)
+    assert any("give at least 5" in p for p in problems)
+
+
+def test_discord_length_limits(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, GOOD_ENTRY.replace("What is the nuclear", "W" * 300))
+    (problem,) = _problems(knowledge_copy)
+    assert "at most 256 characters" in problem
+
+
+def test_article_without_front_matter(knowledge_copy: Path) -> None:
+    (knowledge_copy / "article.md").write_text("Just text\n", encoding="utf-8")
+    (problem,) = _problems(knowledge_copy)
+    assert "article.md:1:" in problem and "front matter" in problem
