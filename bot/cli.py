@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 from .core.errors import KnowledgeError
 from .core.evaluation import load_eval_set, run_eval
@@ -25,10 +24,10 @@ def _knowledge_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("FAQ_KNOWLEDGE_DIR") or "knowledge")
 
 
-def _fail(error: KnowledgeError, out: TextIO = sys.stderr) -> int:
+def _fail(error: KnowledgeError) -> int:
     for problem in error.problems:
-        print(f"error: {problem}", file=out)
-    print(f"{len(error.problems)} problem(s) found.", file=out)
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{len(error.problems)} problem(s) found.", file=sys.stderr)
     return 1
 
 
@@ -150,7 +149,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             else (repr(miss.case.expect) if miss.case.section == "meta" else "silence/decline")
         )
         print(
-            f"  miss [{miss.case.section}] {miss.case.question!r}: want {want}, got {got} (score {reply.score})"
+            f"  miss [{miss.case.section}] {miss.case.question!r}: "
+            f"want {want}, got {got} (score {reply.score})"
         )
     return 0
 
@@ -278,5 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "entries" and args.action == "remove" and args.id is None:
         print("error: entries remove needs --id", file=sys.stderr)
         return 2
-    status: int = args.func(args)
+    try:
+        status: int = args.func(args)
+    except BrokenPipeError:  # e.g. `faqbot eval ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return status

@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import bm25s
 import numpy as np
@@ -29,7 +29,7 @@ from .lexicon import INTERROGATIVES, SMALL_TALK, STOPWORDS
 from .models import Entry, KnowledgeBase, Reply, Source, Suggestion
 from .text import MAX_QUERY_CHARS, normalize
 
-__all__ = ["MatchSettings", "Matcher", "is_question"]
+__all__ = ["CALIBRATION", "Candidate", "MatchSettings", "Matcher", "is_question"]
 
 _log = logging.getLogger(__name__)
 _stemmer = Stemmer.Stemmer("english")
@@ -37,6 +37,7 @@ _stemmer = Stemmer.Stemmer("english")
 # Above this many phrasings, the full rapidfuzz scan is skipped and BM25 alone picks candidates.
 FUZZY_FULL_SCAN_LIMIT = 20_000
 CANDIDATES = 20
+EXACT_CONFIDENCE = 0.9
 _TYPO_CACHE_MAX = 4096
 
 
@@ -44,12 +45,15 @@ _TYPO_CACHE_MAX = 4096
 class MatchSettings:
     """Every threshold of the matcher, in one place (confidence is 0-100)."""
 
-    answer_threshold: int = 55
-    chat_threshold: int = 62
+    answer_threshold: int = 65
+    chat_threshold: int = 72
     suggest_threshold: int = 35
-    ambiguity_margin: int = 3
-    article_threshold: int = 62
+    ambiguity_margin: int = 2
+    article_threshold: int = 75
     max_suggestions: int = 3
+    # A question must name at least one specific thing (sum of IDF weights it shares with
+    # the entry): "korea" alone is too vague to answer, "russia" is not.
+    min_information: float = 1.2
 
 
 def is_question(text: str) -> bool:
@@ -66,12 +70,37 @@ class _Analysed:
 
     terms: tuple[str, ...]  # content stems, in order, duplicates kept
     fuzzy: str  # the content stems joined, for rapidfuzz
+    words: str  # every word, synonyms expanded: the key for exact phrasing matches
 
 
-@dataclass(slots=True)
-class _Scored:
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A question's content stems: how much each weighs and how surely it was recognised."""
+
+    weights: Mapping[str, float]  # rarity (IDF), shared among the words of one expansion
+    credit: Mapping[str, float]  # 1 when known, less when typo-corrected, 0 when unknown
+    fuzzy: str
+    total: float
+    known: float  # the weight of the words the knowledge base knows
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An entry or article sentence considered for a question, with its evidence."""
+
     index: int
-    score: float
+    information: float  # the weight of the question's words that this candidate contains
+    # recall, precision and F1 of the best phrasing, document coverage, fuzzy, unknown share,
+    # matched information
+    features: tuple[float, ...]
+    confidence: float  # calibrated, 0-1
+    exact: bool = False  # the question is word for word one of the entry's phrasings
+
+
+# Logistic calibration of the confidence over the features above, fitted by
+# tools/calibrate.py on tests/data/tune.yaml + dev.yaml (held-out check: holdout.yaml).
+CALIBRATION: tuple[float, ...] = (-5.246, 0.529, 0.975, 0.733, 1.541, 1.603, -3.126, 1.692)
 
 
 class _Analyser:
@@ -86,26 +115,35 @@ class _Analyser:
         self._longest = max((len(k) for k in self._synonyms), default=0)
         self._stems: dict[str, str] = {}
 
-    def words(self, text: str) -> list[str]:
-        """Normalised words with synonyms expanded (longest match first)."""
+    def expand(self, text: str) -> list[tuple[str, float]]:
+        """Normalised words with synonyms expanded (longest match first).
+
+        Each word comes with its share of one word's weight: the words of an expansion
+        share it, so "nato" does not count four times as much as "founded".
+        """
         words = normalize(text).split()
-        if not self._synonyms:
-            return words
-        out: list[str] = []
+        out: list[tuple[str, float]] = []
         i = 0
         while i < len(words):
             for size in range(min(self._longest, len(words) - i), 0, -1):
                 expansion = self._synonyms.get(tuple(words[i : i + size]))
                 if expansion is not None:
-                    out.extend(expansion)
+                    content = [w for w in expansion if w not in STOPWORDS] or expansion
+                    share = 1 / len(content)
+                    out.extend((w, share) for w in expansion)
                     i += size
                     break
             else:
-                out.append(words[i])
+                out.append((words[i], 1.0))
                 i += 1
         return out
 
+    def words(self, text: str) -> list[str]:
+        """Normalised words with synonyms expanded."""
+        return [w for w, _ in self.expand(text)]
+
     def stem(self, word: str) -> str:
+        """The Snowball stem of a word, cached."""
         stem = self._stems.get(word)
         if stem is None:
             stem = _stemmer.stemWord(word)
@@ -113,12 +151,11 @@ class _Analyser:
                 self._stems[word] = stem
         return stem
 
-    def content(self, words: Iterable[str]) -> list[str]:
-        return [w for w in words if w not in STOPWORDS]
-
     def analyse(self, text: str) -> _Analysed:
-        terms = tuple(self.stem(w) for w in self.content(self.words(text)))
-        return _Analysed(terms, " ".join(terms))
+        """Content stems of a text, for indexing."""
+        words = self.words(text)
+        terms = tuple(self.stem(w) for w in words if w not in STOPWORDS)
+        return _Analysed(terms, " ".join(terms), " ".join(words))
 
 
 class Matcher:
@@ -134,43 +171,50 @@ class Matcher:
         self._phrasing_terms: list[frozenset[str]] = []
         self._doc_terms: list[frozenset[str]] = []
         self._fuzzy: list[str] = []  # one per phrasing
+        self._phrasing_sets: list[frozenset[str]] = []  # one per phrasing
         self._fuzzy_owner: list[int] = []
+        self._exact: dict[str, int] = {}  # a phrasing's words -> its entry
         self._offsets = [0]  # entry i's phrasings are _fuzzy[_offsets[i]:_offsets[i + 1]]
         corpus: list[list[str]] = []
+        vocabulary: set[str] = set()
         for index, entry in enumerate(entries):
-            phr = [analyse(p) for p in entry.phrasings]
-            body = analyse(_entry_body(entry))
-            pterms = frozenset(t for a in phr for t in a.terms)
+            phrasings = [analyse(p) for p in entry.phrasings]
+            body_text = _entry_body(entry)
+            body = analyse(body_text)
+            pterms = frozenset(t for a in phrasings for t in a.terms)
             self._phrasing_terms.append(pterms)
             self._doc_terms.append(pterms | frozenset(body.terms))
-            for a in phr:
+            for a in phrasings:
+                self._exact.setdefault(a.words, index)
                 self._fuzzy.append(a.fuzzy)
+                self._phrasing_sets.append(frozenset(a.terms))
                 self._fuzzy_owner.append(index)
             self._offsets.append(len(self._fuzzy))
-            corpus.append([t for a in phr for t in a.terms] + list(body.terms))
+            corpus.append([t for a in phrasings for t in a.terms] + list(body.terms))
+            for text in (*entry.phrasings, body_text):
+                vocabulary.update(self._analyser.words(text))
         self._sentences = kb.article.sentences()
-        self._sentence_terms = [frozenset(analyse(s).terms) for _, s in self._sentences]
-        self._sentence_fuzzy = [analyse(s).fuzzy for _, s in self._sentences]
+        analysed = [analyse(s) for _, s in self._sentences]
+        self._sentence_terms = [frozenset(a.terms) for a in analysed]
+        self._sentence_fuzzy = [a.fuzzy for a in analysed]
+        for _, sentence in self._sentences:
+            vocabulary.update(self._analyser.words(sentence))
 
         # Rarity of each stem over entries and article sentences.
         df: Counter[str] = Counter()
-        for terms in self._doc_terms:
-            df.update(terms)
-        for terms in self._sentence_terms:
+        for terms in (*self._doc_terms, *self._sentence_terms):
             df.update(terms)
         n_docs = len(self._doc_terms) + len(self._sentence_terms)
-        self._n_docs = n_docs
         self._idf = {t: _idf(n_docs, c) for t, c in df.items()}
         self._unknown_idf = _idf(n_docs, 0)
+        self._phrasing_mass = [sum(self._idf[t] for t in p) for p in self._phrasing_sets]
+        self._sentence_mass = [sum(self._idf[t] for t in p) for p in self._sentence_terms]
         # Surface words of the knowledge base, for typo correction.
-        vocabulary: set[str] = set()
-        for entry in entries:
-            for text in (*entry.phrasings, _entry_body(entry)):
-                vocabulary.update(self._analyser.content(self._analyser.words(text)))
-        for _, sentence in self._sentences:
-            vocabulary.update(self._analyser.content(self._analyser.words(sentence)))
-        self._vocabulary = sorted(w for w in vocabulary if len(w) >= 4 and not w.isdigit())
+        self._vocabulary = sorted(
+            w for w in vocabulary if len(w) >= 4 and not w.isdigit() and w not in STOPWORDS
+        )
         self._typos: dict[str, tuple[str, float] | None] = {}
+        self._search_choices: dict[str, str] | None = None  # built on first autocomplete
 
         self._bm25: bm25s.BM25 | None = None
         self._bm25_vocab: Mapping[str, int] = {}
@@ -181,26 +225,29 @@ class Matcher:
 
     # ------------------------------------------------------------------ query side
 
-    def _query_terms(self, question: str) -> tuple[dict[str, float], str]:
-        """Content stems of the question with their credit (1, or less when typo-corrected)."""
-        words = self._analyser.content(self._analyser.words(question))
+    def _query(self, question: str) -> _Query:
+        """Content stems of the question with their weight and credit."""
+        weights: dict[str, float] = {}
         credit: dict[str, float] = {}
         stems: list[str] = []
-        for word in words:
-            stem = self._analyser.stem(word)
-            if stem in self._idf:
-                credit[stem] = max(credit.get(stem, 0.0), 1.0)
-                stems.append(stem)
+        expanded = self._analyser.expand(question[:MAX_QUERY_CHARS])
+        for word, share in expanded:
+            if word in STOPWORDS:
                 continue
-            fixed = self._correct(word)
-            if fixed is None:
-                credit.setdefault(stem, 0.0)
-                stems.append(stem)
-            else:
-                fixed_stem, share = fixed
-                credit[fixed_stem] = max(credit.get(fixed_stem, 0.0), share)
-                stems.append(fixed_stem)
-        return credit, " ".join(stems)
+            stem = self._analyser.stem(word)
+            sure = 1.0
+            if stem not in self._idf:
+                fixed = self._correct(word)
+                if fixed is None:
+                    sure = 0.0
+                else:
+                    stem, sure = fixed
+            stems.append(stem)
+            weights[stem] = max(weights.get(stem, 0.0), share * self._weight(stem))
+            credit[stem] = max(credit.get(stem, 0.0), sure)
+        known = sum(w for t, w in weights.items() if credit[t] > 0)
+        words = " ".join(w for w, _ in expanded)
+        return _Query(weights, credit, " ".join(stems), sum(weights.values()), known, words)
 
     def _correct(self, word: str) -> tuple[str, float] | None:
         """The known word a misspelt word most likely is, and how much to trust that."""
@@ -208,14 +255,12 @@ class Matcher:
             return None
         if word in self._typos:
             return self._typos[word]
-        cutoff = 80 if len(word) >= 6 else 85
+        cutoff = 85 if len(word) >= 6 else 88
         found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
         result = None
         if found is not None:
-            result = (
-                self._analyser.stem(found[0]),
-                0.5 + 0.5 * (found[1] - cutoff) / (100 - cutoff),
-            )
+            trust = 0.5 + 0.5 * (found[1] - cutoff) / (100 - cutoff)
+            result = (self._analyser.stem(found[0]), trust)
         if len(self._typos) >= _TYPO_CACHE_MAX:
             self._typos.clear()
         self._typos[word] = result
@@ -224,70 +269,106 @@ class Matcher:
     def _weight(self, term: str) -> float:
         return self._idf.get(term, self._unknown_idf)
 
-    def _coverage(self, credit: Mapping[str, float], terms: frozenset[str]) -> float:
-        total = matched = 0.0
-        for term, share in credit.items():
-            weight = self._weight(term)
-            total += weight
-            if term in terms:
-                matched += weight * share
-        return matched / total if total else 0.0
+    def _coverage(self, query: _Query, terms: frozenset[str]) -> float:
+        """The share of the known words' weight in the question that `terms` contain."""
+        if not query.known:
+            return 0.0
+        matched = sum(w * query.credit[t] for t, w in query.weights.items() if t in terms)
+        return matched / query.known
 
-    def _candidates(self, credit: Mapping[str, float], fuzzy: str) -> set[int]:
+    def _candidates(self, query: _Query) -> set[int]:
         found: set[int] = set()
         if self._bm25 is not None:
-            ids = [self._bm25_vocab[t] for t in credit if credit[t] > 0 and t in self._bm25_vocab]
+            ids = [
+                self._bm25_vocab[t]
+                for t in query.weights
+                if query.credit[t] > 0 and t in self._bm25_vocab
+            ]
             if ids:
                 scores = self._bm25.get_scores(ids)
                 k = min(CANDIDATES, len(scores))
                 top = np.argpartition(-scores, k - 1)[:k]
                 found.update(int(i) for i in top if scores[i] > 0)
-        if fuzzy and len(self._fuzzy) <= FUZZY_FULL_SCAN_LIMIT:
+        if query.fuzzy and len(self._fuzzy) <= FUZZY_FULL_SCAN_LIMIT:
             for _, _, index in process.extract(
-                fuzzy, self._fuzzy, scorer=fuzz.token_sort_ratio, limit=CANDIDATES, score_cutoff=50
+                query.fuzzy,
+                self._fuzzy,
+                scorer=fuzz.token_sort_ratio,
+                limit=CANDIDATES,
+                score_cutoff=50,
             ):
                 found.add(self._fuzzy_owner[index])
         return found
 
-    def _entry_score(self, index: int, credit: Mapping[str, float], fuzzy: str) -> float:
-        phrasing = self._coverage(credit, self._phrasing_terms[index])
-        document = self._coverage(credit, self._doc_terms[index])
-        return 0.55 * phrasing + 0.15 * document + 0.30 * self._best_fuzzy(index, fuzzy)
+    def _evidence(
+        self, query: _Query, terms: frozenset[str], mass: float, fuzzy: str
+    ) -> tuple[float, float, float, float]:
+        """Recall, precision, their harmonic mean and fuzzy similarity for one phrasing."""
+        matched = [t for t in query.weights if t in terms]
+        recall = sum(query.weights[t] * query.credit[t] for t in matched) / query.known
+        precision = sum(self._idf[t] * query.credit[t] for t in matched) / mass if mass else 0.0
+        both = 2 * recall * precision / (recall + precision) if matched else 0.0
+        return recall, precision, both, fuzz.token_sort_ratio(query.fuzzy, fuzzy) / 100
 
-    def _best_fuzzy(self, index: int, fuzzy: str) -> float:
-        best = 0.0
-        for i in self._phrasing_slice(index):
-            best = max(best, fuzz.token_sort_ratio(fuzzy, self._fuzzy[i]))
-        return best / 100
+    def _candidate(
+        self, query: _Query, index: int, phrasings: range, doc: frozenset[str], sentence: bool
+    ) -> Candidate:
+        """Score one entry (or sentence) from its best phrasing and its whole document."""
+        best = (0.0, 0.0, 0.0, 0.0)
+        fuzzy = 0.0
+        for j in phrasings:
+            if sentence:
+                found = self._evidence(
+                    query, self._sentence_terms[j], self._sentence_mass[j], self._sentence_fuzzy[j]
+                )
+            else:
+                found = self._evidence(
+                    query, self._phrasing_sets[j], self._phrasing_mass[j], self._fuzzy[j]
+                )
+            best = max(best, found, key=lambda e: e[2] + e[3])  # F1 plus fuzzy
+            fuzzy = max(fuzzy, found[3])
+        document = self._coverage(query, doc)
+        unknown = 1 - query.known / query.total
+        information = sum(w * query.credit[t] for t, w in query.weights.items() if t in doc)
+        features = (best[0], best[1], best[2], document, fuzzy, unknown, math.log1p(information))
+        z = CALIBRATION[0] + sum(c * x for c, x in zip(CALIBRATION[1:], features, strict=True))
+        return Candidate(index, information, features, 1 / (1 + math.exp(-z)))
 
-    def _phrasing_slice(self, index: int) -> range:
-        return range(self._offsets[index], self._offsets[index + 1])
-
-    def rank(self, question: str) -> tuple[list[_Scored], list[_Scored]]:
-        """Entries and article sentences, best first, with scores from 0 to 1."""
-        credit, fuzzy = self._query_terms(question[:MAX_QUERY_CHARS])
-        if not credit:
+    def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
+        """Entries and article sentences considered for a question, best first."""
+        query = self._query(question)
+        if not query.known:
             return [], []
+        offsets = self._offsets
+        exact = self._exact.get(query.words)
+        found = self._candidates(query)
+        if exact is not None:
+            found.add(exact)
         entries = [
-            _Scored(i, self._entry_score(i, credit, fuzzy)) for i in self._candidates(credit, fuzzy)
+            self._candidate(query, i, range(offsets[i], offsets[i + 1]), self._doc_terms[i], False)
+            for i in found
         ]
-        entries.sort(key=lambda s: -s.score)
+        if exact is not None:
+            # Asked word for word as one of the entry's phrasings: that entry, confidently.
+            entries = [
+                replace(c, confidence=max(c.confidence, EXACT_CONFIDENCE), exact=True)
+                if c.index == exact
+                else c
+                for c in entries
+            ]
+        entries.sort(key=lambda c: (not c.exact, -c.confidence))
         sentences = [
-            _Scored(
-                i,
-                0.7 * self._coverage(credit, terms)
-                + 0.3 * fuzz.token_sort_ratio(fuzzy, self._sentence_fuzzy[i]) / 100,
-            )
+            self._candidate(query, i, range(i, i + 1), terms, True)
             for i, terms in enumerate(self._sentence_terms)
         ]
-        sentences.sort(key=lambda s: -s.score)
+        sentences.sort(key=lambda c: -c.confidence)
         return entries, sentences
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
         """The answer, suggestions or silence for a question.
 
-        chat: the auto-answer listener's rules (only questions, stricter threshold, no
-        suggestions needed); addressed: the bot was mentioned, which counts as asking.
+        chat: the auto-answer listener's rules (only questions, stricter threshold);
+        addressed: the bot was mentioned, which counts as asking.
         """
         settings = self.settings
         if chat and not addressed and not is_question(question[:MAX_QUERY_CHARS]):
@@ -295,32 +376,35 @@ class Matcher:
         entries, sentences = self.rank(question)
         threshold = settings.chat_threshold if chat else settings.answer_threshold
         top = entries[0] if entries else None
-        top_score = _percent(top.score) if top else 0
-        suggestions = tuple(
-            Suggestion(
-                self.kb.entries[s.index].id, self.kb.entries[s.index].question, _percent(s.score)
-            )
-            for s in entries[: settings.max_suggestions]
-            if _percent(s.score) >= settings.suggest_threshold
-        )
-        if top is not None and top_score >= threshold:
+        top_score = _percent(top.confidence) if top else 0
+        if (
+            top is not None
+            and top_score >= threshold
+            and (top.exact or top.information >= settings.min_information)
+        ):
             runner = entries[1] if len(entries) > 1 else None
             if runner is None or not self._too_close(top, runner):
                 return self._answer(question, self.kb.entries[top.index], top_score)
-        best_sentence = sentences[0] if sentences else None
-        if best_sentence is not None:
-            sentence_score = _percent(best_sentence.score)
-            if (
-                sentence_score >= max(settings.article_threshold, threshold)
-                and sentence_score > top_score
-            ):
-                paragraph, text = self._sentences[best_sentence.index]
-                return self._article_answer(question, paragraph, text, sentence_score)
+        if sentences:
+            best = sentences[0]
+            score = _percent(best.confidence)
+            if score >= max(settings.article_threshold, threshold) and score > top_score:
+                paragraph, text = self._sentences[best.index]
+                return self._article_answer(question, paragraph, text, score)
+        suggestions = tuple(
+            Suggestion(
+                self.kb.entries[c.index].id,
+                self.kb.entries[c.index].question,
+                _percent(c.confidence),
+            )
+            for c in entries[: settings.max_suggestions]
+            if _percent(c.confidence) >= settings.suggest_threshold
+        )
         return Reply(question=question, answered=False, score=top_score, suggestions=suggestions)
 
-    def _too_close(self, top: _Scored, runner: _Scored) -> bool:
+    def _too_close(self, top: Candidate, runner: Candidate) -> bool:
         """Two entries within the margin that do not share a source paragraph."""
-        if _percent(top.score) - _percent(runner.score) > self.settings.ambiguity_margin:
+        if _percent(top.confidence) - _percent(runner.confidence) > self.settings.ambiguity_margin:
             return False
         first, second = self.kb.entries[top.index], self.kb.entries[runner.index]
         shared = {s.paragraph for s in first.sources} & {s.paragraph for s in second.sources}
@@ -357,8 +441,9 @@ class Matcher:
         query = normalize(text[:MAX_QUERY_CHARS])
         if not query:
             return [Suggestion(e.id, e.question, 0) for e in entries[:limit]]
-        choices = {e.id: normalize(f"{e.id} {e.question}") for e in entries}
-        results = process.extract(query, choices, scorer=fuzz.WRatio, limit=limit)
+        if self._search_choices is None:
+            self._search_choices = {e.id: normalize(f"{e.id} {e.question}") for e in entries}
+        results = process.extract(query, self._search_choices, scorer=fuzz.WRatio, limit=limit)
         by_id = self.kb.by_id
         return [Suggestion(key, by_id[key].question, round(score)) for _, score, key in results]
 

@@ -90,9 +90,7 @@ def test_missing_field_names_it(knowledge_copy: Path) -> None:
 
 
 def test_quote_not_in_article(knowledge_copy: Path) -> None:
-    text = GOOD_ENTRY.replace(
-        "the two countries will establish", "the two countries will abolish"
-    )
+    text = GOOD_ENTRY.replace("the two countries will establish", "the two countries will abolish")
     _write_faq(knowledge_copy, text)
     (problem,) = _problems(knowledge_copy)
     assert "faq.yaml:13:16:" in problem
@@ -102,7 +100,7 @@ def test_quote_not_in_article(knowledge_copy: Path) -> None:
 def test_quote_typographic_apostrophes_are_accepted(knowledge_copy: Path) -> None:
     text = GOOD_ENTRY.replace(
         "quote: the two countries will establish a nuclear consultative group",
-        "quote: \"Seoul's dalliance with the idea\"",
+        'quote: "Seoul\'s dalliance with the idea"',
     ).replace("paragraph: 2", "paragraph: 3")
     _write_faq(knowledge_copy, text)
     assert load_knowledge(knowledge_copy).entries[0].sources[0].paragraph == 3

@@ -14,7 +14,6 @@ from bot.core.models import KnowledgeBase
 from bot.core.text import phrasing_key
 
 
-
 def test_check_is_clean_on_shipped_knowledge(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

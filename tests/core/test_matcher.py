@@ -1,0 +1,135 @@
+"""The matcher: answers with sources, declines off-topic, stays quiet in chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.evaluation import load_eval_set, run_eval
+from bot.core.matcher import Matcher, MatchSettings, is_question
+from bot.core.models import KnowledgeBase
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def matcher(shipped_kb: KnowledgeBase) -> Matcher:
+    return Matcher(shipped_kb)
+
+
+def test_dev_set_scores_stay_at_or_above_the_bar(matcher: Matcher) -> None:
+    report = run_eval(matcher, load_eval_set(DATA / "dev.yaml"))
+    misses = "\n".join(f"{m.case.section}: {m.case.question}" for m in report.misses)
+    assert (report.rate("on_topic") or 0) >= 0.95, misses
+    assert (report.rate("off_topic") or 0) >= 0.95, misses
+    assert report.rate("chat_noise") == 1.0, misses
+    assert report.rate("meta") == 1.0, misses
+
+
+def test_answer_carries_verbatim_sources(matcher: Matcher, shipped_kb: KnowledgeBase) -> None:
+    reply = matcher.reply("What is the nuclear consultative group?")
+    assert reply.answered and reply.kind == "faq"
+    assert reply.entry_id in shipped_kb.by_id
+    assert reply.sources and reply.sources[0].paragraph == 2
+    paragraph = shipped_kb.article.paragraphs[1].text
+    assert reply.sources[0].quote.replace("’", "'") in paragraph.replace("’", "'")
+    assert 0 <= reply.score <= 100
+
+
+def test_every_shipped_question_answers_itself(matcher: Matcher, shipped_kb: KnowledgeBase) -> None:
+    wrong = [e.id for e in shipped_kb.entries if matcher.reply(e.question).entry_id != e.id]
+    assert wrong == []
+
+
+def test_typos_and_abbreviations_still_match(matcher: Matcher) -> None:
+    reply = matcher.reply("wat is teh nucelar consultive grp")
+    assert reply.answered
+    assert {s.paragraph for s in reply.sources} == {2}
+
+
+def test_off_topic_is_declined(matcher: Matcher) -> None:
+    for question in ("How do I bake sourdough bread?", "who won the world cup in 1998"):
+        assert not matcher.reply(question).answered, question
+
+
+def test_article_fallback_quotes_a_sentence(shipped_kb: KnowledgeBase) -> None:
+    # With no FAQ entries at all, the article itself still answers.
+    bare = Matcher(KnowledgeBase(shipped_kb.article, (), shipped_kb.synonyms))
+    reply = bare.reply("Did the Philippines permit US access to four additional military bases?")
+    assert reply.answered and reply.kind == "article"
+    assert reply.sources[0].paragraph == 4
+    assert reply.sources[0].quote in shipped_kb.article.paragraphs[3].text
+    assert reply.entry_id is None
+
+
+def test_chat_mode_only_answers_questions(matcher: Matcher) -> None:
+    assert matcher.reply("what is the nuclear consultative group", chat=True).answered
+    for noise in ("the nuclear consultative group is a big deal", "thanks!", "hello?", "lol"):
+        assert not matcher.reply(noise, chat=True).answered, noise
+    # Mentioning the bot counts as asking.
+    assert matcher.reply("nuclear consultative group", chat=True, addressed=True).answered
+
+
+def test_chat_threshold_is_stricter(shipped_kb: KnowledgeBase) -> None:
+    strict = Matcher(shipped_kb, MatchSettings(chat_threshold=101))
+    question = "what is the nuclear consultative group?"
+    assert strict.reply(question).answered
+    assert not strict.reply(question, chat=True).answered
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what?", "is it?", "Why though", "how come"],
+)
+def test_question_shapes(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gn everyone", "thank you", "I agree.", "hi?", "", "   "],
+)
+def test_not_questions(text: str) -> None:
+    assert not is_question(text)
+
+
+def test_ambiguous_questions_get_suggestions_not_answers(matcher: Matcher) -> None:
+    reply = matcher.reply("korea")
+    assert not reply.answered
+    assert 1 <= len(reply.suggestions) <= 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "x" * 50_000,
+        "what is the ncg? " * 3_000,
+        "\x00\x01\x02\ufffd\udcff" * 100,
+        "🚀🔥😂" * 50,
+        "<@123456789012345678> <@&1> <#2>",
+        "한국 nuclear консультативная グループ ?",
+    ],
+)
+def test_bad_input_never_raises(matcher: Matcher, text: str) -> None:
+    reply = matcher.reply(text)
+    assert reply.question == text
+    assert isinstance(reply.answered, bool)
+    if not text.strip() or text.startswith(("<@", "🚀", "x")):
+        assert not reply.answered
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=400))
+def test_random_unicode_gets_a_reply(matcher: Matcher, text: str) -> None:
+    for chat in (False, True):
+        reply = matcher.reply(text, chat=chat)
+        assert 0 <= reply.score <= 100
+        assert len(reply.suggestions) <= 3
+        assert reply.answered == (reply.answer is not None)

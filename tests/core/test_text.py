@@ -1,0 +1,36 @@
+"""Normalisation: what the matcher sees of a Discord message."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.text import normalize, normalize_quote
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("What is the NCG??", "what is the ncg"),
+        ("<@123456789012345678> what is the ncg", "what is the ncg"),
+        ("<@&42> <#99> hi", "hi"),
+        ("whaaat is AUKUS", "what is aukus"),
+        ("see https://example.com/x?y=1 ok", "see ok"),
+        ("<:pepe:123456> <a:dance:42> nukes 🚀🚀", "nukes"),
+        ("```py\nprint('x')\n``` why", "why"),
+        ("use `code` here", "use here"),
+        ("> quoted line\nreal question", "real question"),
+        (">>> everything\nquoted", ""),
+        ("Korea's nukes", "korea nukes"),
+        ("Ｆｕｌｌｗｉｄｔｈ ＮＣＧ", "fullwidth ncg"),
+        ("한국 핵무기?", "한국 핵무기"),
+        ("STRASSE Straße", "strasse strasse"),
+        ("@everyone what", "what"),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_quote_only_touches_whitespace_and_quote_marks() -> None:
+    assert normalize_quote("Seoul’s  “fire\nand fury”") == 'Seoul\'s "fire and fury"'
+    assert normalize_quote("Seoul") != normalize_quote("seoul")

@@ -1,0 +1,106 @@
+"""Fit the matcher's confidence calibration and show how thresholds trade off.
+
+    .venv/bin/python tools/calibrate.py --fit tests/data/tune.yaml tests/data/dev.yaml \
+        --check tests/data/holdout.yaml
+
+For every on-topic, meta and off-topic question of the fit files, the matcher's top entry
+gives a feature vector and a label: 1 when answering with that entry would be right (a
+source from an expected paragraph, or the expected text), else 0. A logistic regression
+(L2-regularised, Newton's method) over those features is the calibration: paste the printed
+CALIBRATION into bot/core/matcher.py. The sweep then shows, for each threshold, the on-topic
+accuracy and off-topic decline rate on the fit files and on the check file.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.core.evaluation import EvalCase, load_eval_set
+from bot.core.loader import load_knowledge
+from bot.core.matcher import Matcher
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _samples(matcher: Matcher, cases: Sequence[EvalCase]) -> tuple[np.ndarray, np.ndarray]:
+    rows: list[tuple[float, ...]] = []
+    labels: list[float] = []
+    for case in cases:
+        if case.section == "chat_noise":
+            continue
+        entries, _ = matcher.rank(case.question)
+        if not entries:
+            continue
+        top = entries[0]
+        entry = matcher.kb.entries[top.index]
+        if case.section == "on_topic":
+            right = any(s.paragraph in case.paragraphs for s in entry.sources)
+        elif case.section == "meta":
+            right = bool(case.expect) and case.expect in entry.answer
+        else:
+            right = False
+        rows.append(top.features)
+        labels.append(1.0 if right else 0.0)
+    return np.array(rows), np.array(labels)
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
+    """Logistic regression weights (bias first) by Newton's method."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(design.shape[1])
+    penalty = l2 * np.eye(len(w))
+    penalty[0, 0] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ w))
+        gradient = design.T @ (p - y) + penalty @ w
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        w -= np.linalg.solve(hessian, gradient)
+    return w
+
+
+def _sweep(matcher: Matcher, cases: Sequence[EvalCase], label: str) -> None:
+    replies = [(c, matcher.rank(c.question)) for c in cases if c.section != "chat_noise"]
+    print(f"\n{label}: threshold  on-topic  off-topic-declined  meta")
+    for threshold in range(30, 91, 5):
+        ok = {"on_topic": 0, "off_topic": 0, "meta": 0}
+        total = {"on_topic": 0, "off_topic": 0, "meta": 0}
+        for case, (entries, _) in replies:
+            total[case.section] += 1
+            top = entries[0] if entries else None
+            answered = top is not None and top.confidence * 100 >= threshold
+            entry = matcher.kb.entries[top.index] if top else None
+            if case.section == "off_topic":
+                ok["off_topic"] += not answered
+            elif answered and entry is not None:
+                if case.section == "on_topic":
+                    ok["on_topic"] += any(s.paragraph in case.paragraphs for s in entry.sources)
+                else:
+                    ok["meta"] += bool(case.expect) and case.expect in entry.answer
+        rates = [ok[k] / total[k] if total[k] else float("nan") for k in total]
+        print(f"{'':8}{threshold:9d}  {rates[0]:8.1%}  {rates[1]:18.1%}  {rates[2]:5.1%}")
+
+
+def main() -> None:
+    """Fit on --fit files, report on them and on --check files."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fit", nargs="+", type=Path, required=True)
+    parser.add_argument("--check", nargs="*", type=Path, default=[])
+    parser.add_argument("--l2", type=float, default=1.0)
+    args = parser.parse_args()
+    matcher = Matcher(load_knowledge(ROOT / "knowledge"))
+    fit_cases = [c for f in args.fit for c in load_eval_set(f).cases]
+    x, y = _samples(matcher, fit_cases)
+    weights = fit(x, y, args.l2)
+    print(f"{len(y)} samples, {int(y.sum())} positive")
+    print("CALIBRATION: tuple[float, ...] = (" + ", ".join(f"{w:.3f}" for w in weights) + ")")
+    _sweep(matcher, fit_cases, "current calibration, fit files")
+    for path in args.check:
+        _sweep(matcher, load_eval_set(path).cases, f"current calibration, {path.name}")
+
+
+if __name__ == "__main__":
+    main()
