@@ -98,7 +98,7 @@ def _passes(case: EvalCase, reply: Reply) -> bool:
     if case.section == "on_topic":
         return reply.answered and any(s.paragraph in case.paragraphs for s in reply.sources)
     if case.section == "meta":
-        return reply.answered and bool(case.expect) and case.expect in (reply.answer or "")
+        return reply.answered and case.expect is not None and case.expect in (reply.answer or "")
     return not reply.answered
 
 

@@ -1,0 +1,258 @@
+"""The service the Discord adapter and the console use: per-server knowledge and hot reload.
+
+Each server sees the shipped FAQ plus its moderator entries, through a matcher cached until
+either changes.
+
+Reads (`knowledge_for`, `matcher_for`) never touch the disk and are cheap enough for every
+message. Writes and `refresh` do file I/O: call them from a worker thread when on an event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import KnowledgeError
+from .loader import entry_problems, load_knowledge
+from .matcher import Matcher, MatchSettings
+from .models import Entry, KnowledgeBase
+from .storage import GuildStore, slug_for
+from .text import phrasing_key
+
+__all__ = ["KNOWLEDGE_FILES", "Library"]
+
+_log = logging.getLogger(__name__)
+
+KNOWLEDGE_FILES = ("article.md", "faq.yaml")
+
+# What tells us a file changed without reading it: os.replace gives a new inode, an edit in
+# place a new mtime or size.
+_Stamp = tuple[int, int, int]
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@dataclass(frozen=True, slots=True)
+class _Guild:
+    """A server's last good entries and the knowledge base built from them."""
+
+    entries: tuple[Entry, ...]
+    synonyms: Mapping[str, str]
+    base: KnowledgeBase
+    kb: KnowledgeBase
+
+
+def _still_valid(entries: Iterable[Entry], base: KnowledgeBase) -> tuple[Entry, ...]:
+    """The entries that do not clash with `base` and still quote its article correctly."""
+    taken = {phrasing_key(p) for e in base.entries for p in e.phrasings}
+    kept = []
+    for entry in entries:
+        if (
+            entry.id in base.by_id
+            or any(phrasing_key(p) in taken for p in entry.phrasings)
+            or entry_problems(entry, base.article, shipped=False)
+        ):
+            _log.warning(
+                "entry '%s' no longer fits the shipped knowledge; not serving it", entry.id
+            )
+            continue
+        kept.append(entry)
+    return tuple(kept)
+
+
+class Library:
+    """The shipped knowledge plus every server's moderator entries, kept current on disk."""
+
+    def __init__(
+        self, knowledge_dir: Path, data_dir: Path, settings: MatchSettings | None = None
+    ) -> None:
+        self.knowledge_dir = Path(knowledge_dir)
+        self.data_dir = Path(data_dir)
+        self._settings = settings
+        # Serialises everything that replaces state (refresh, edits); readers never take it.
+        self._write_lock = threading.RLock()
+        self._matcher_lock = threading.Lock()
+        # Stamped before reading, so a change made while we read is picked up next time.
+        self._shipped_seen = self._shipped_stamp()
+        self._base = load_knowledge(self.knowledge_dir)
+        self.store = GuildStore(self.data_dir, self._base)
+        self._guilds: dict[int, _Guild] = {}
+        self._guild_seen: dict[int, _Stamp | None] = {}
+        self._matchers: dict[int | None, tuple[KnowledgeBase, Matcher]] = {}
+        with self._write_lock:
+            errors = self._scan_guilds(force=True)
+        # Kept so the adapter can post them to the mod-log channel once it is connected.
+        self.startup_errors: tuple[KnowledgeError, ...] = tuple(errors)
+
+    @property
+    def base(self) -> KnowledgeBase:
+        """The shipped knowledge (article and faq.yaml)."""
+        return self._base
+
+    def knowledge_for(self, guild_id: int | None) -> KnowledgeBase:
+        """The shipped knowledge plus that server's entries (None: shipped only)."""
+        if guild_id is None:
+            return self._base
+        guild = self._guilds.get(guild_id)
+        return guild.kb if guild is not None else self._base
+
+    def matcher_for(self, guild_id: int | None) -> Matcher:
+        """A matcher over `knowledge_for(guild_id)`, built once and reused until it changes."""
+        guild = self._guilds.get(guild_id) if guild_id is not None else None
+        # Servers without entries share the shipped matcher.
+        kb, key = (guild.kb, guild_id) if guild is not None else (self._base, None)
+        cached = self._matchers.get(key)
+        if cached is not None and cached[0] is kb:
+            return cached[1]
+        with self._matcher_lock:
+            cached = self._matchers.get(key)
+            if cached is not None and cached[0] is kb:
+                return cached[1]
+            matcher = Matcher(kb, self._settings)
+            self._matchers[key] = (kb, matcher)
+            _log.debug("built the matcher for %s (%d entries)", key or "shipped", len(kb.entries))
+            return matcher
+
+    def new_entry_id(self, guild_id: int, question: str) -> str:
+        """A fresh id for a new entry of that server, made from its question."""
+        return slug_for(question, self.knowledge_for(guild_id).by_id)
+
+    def add_entry(self, guild_id: int, entry: Entry, actor_id: int) -> Entry:
+        """Validate and save a new moderator entry; it serves at once."""
+        with self._write_lock:
+            saved = self.store.add(guild_id, entry, actor_id)
+            self._reload_guild(guild_id)
+        return saved
+
+    def edit_entry(self, guild_id: int, entry: Entry, actor_id: int) -> Entry:
+        """Validate and save a changed moderator entry; it serves at once."""
+        with self._write_lock:
+            saved = self.store.edit(guild_id, entry, actor_id)
+            self._reload_guild(guild_id)
+        return saved
+
+    def remove_entry(self, guild_id: int, entry_id: str, actor_id: int) -> Entry:
+        """Delete a moderator entry and return it."""
+        with self._write_lock:
+            removed = self.store.remove(guild_id, entry_id, actor_id)
+            self._reload_guild(guild_id)
+        return removed
+
+    def refresh(self) -> list[KnowledgeError]:
+        """Reload whatever changed on disk; return (and log) the errors of rejected files."""
+        with self._write_lock:
+            errors: list[KnowledgeError] = []
+            stamp = self._shipped_stamp()
+            base_changed = False
+            if stamp != self._shipped_seen:
+                self._shipped_seen = stamp
+                try:
+                    base = load_knowledge(self.knowledge_dir)
+                except KnowledgeError as exc:
+                    _log.error(
+                        "rejected the changed knowledge in %s; still serving the last good "
+                        "version:\n%s",
+                        self.knowledge_dir,
+                        exc,
+                    )
+                    errors.append(exc)
+                else:
+                    self._base = base
+                    self.store.base = base
+                    base_changed = True
+                    _log.info("reloaded %s: %d entries", self.knowledge_dir, len(base.entries))
+            # Server files are checked against the shipped entries, so a new base rechecks all.
+            errors.extend(self._scan_guilds(force=base_changed))
+            return errors
+
+    async def watch(
+        self,
+        interval: float = 2.0,
+        on_error: Callable[[KnowledgeError], Awaitable[None]] | None = None,
+    ) -> None:
+        """Refresh every `interval` seconds until cancelled, passing rejected files to on_error."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                errors = await asyncio.to_thread(self.refresh)
+            except Exception:
+                _log.exception(
+                    "checking %s and %s for changes failed", self.knowledge_dir, self.data_dir
+                )
+                continue
+            if on_error is None:
+                continue
+            for error in errors:
+                try:
+                    await on_error(error)
+                except Exception:
+                    _log.exception("reporting a rejected knowledge file failed")
+
+    def _shipped_stamp(self) -> tuple[_Stamp | None, ...]:
+        return tuple(_stamp(self.knowledge_dir / name) for name in KNOWLEDGE_FILES)
+
+    def _scan_guilds(self, *, force: bool) -> list[KnowledgeError]:
+        """Reload the server files that changed (all with `force`); caller holds the lock."""
+        errors: list[KnowledgeError] = []
+        for guild_id in sorted(set(self.store.guild_ids()) | set(self._guild_seen)):
+            stamp = _stamp(self.store.path_for(guild_id))
+            if not force and stamp == self._guild_seen.get(guild_id):
+                continue
+            error = self._load_guild(guild_id, stamp)
+            if error is not None:
+                errors.append(error)
+        return errors
+
+    def _reload_guild(self, guild_id: int) -> None:
+        """Pick up a server's file right after this process wrote it."""
+        self._load_guild(guild_id, _stamp(self.store.path_for(guild_id)))
+
+    def _load_guild(self, guild_id: int, stamp: _Stamp | None) -> KnowledgeError | None:
+        """Read one server's file into memory; on error keep its last good entries."""
+        self._guild_seen[guild_id] = stamp
+        try:
+            content = self.store.read(guild_id)
+        except KnowledgeError as exc:
+            last = self._guilds.get(guild_id)
+            if last is None:
+                _log.error(
+                    "server %s: its entries file is invalid, so it gets the shipped FAQ only "
+                    "until the file is fixed (the file is kept as is):\n%s",
+                    guild_id,
+                    exc,
+                )
+            else:
+                _log.error(
+                    "server %s: rejected the changed entries file; still serving the last good "
+                    "entries:\n%s",
+                    guild_id,
+                    exc,
+                )
+                if last.base is not self._base:
+                    self._set_guild(guild_id, _still_valid(last.entries, self._base), last.synonyms)
+            return exc
+        self._set_guild(guild_id, content.entries, content.synonyms)
+        return None
+
+    def _set_guild(
+        self, guild_id: int, entries: tuple[Entry, ...], synonyms: Mapping[str, str]
+    ) -> None:
+        base = self._base
+        if not entries and not synonyms:
+            self._guilds.pop(guild_id, None)
+            self._matchers.pop(guild_id, None)
+            return
+        # The shipped synonyms win: a server must not change how the shipped FAQ matches.
+        kb = KnowledgeBase(base.article, base.entries + entries, {**synonyms, **base.synonyms})
+        self._guilds[guild_id] = _Guild(entries, dict(synonyms), base, kb)
+        _log.debug("server %s: %d moderator entries", guild_id, len(entries))
