@@ -26,38 +26,45 @@ from bot.core.matcher import Matcher
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _samples(matcher: Matcher, cases: Sequence[EvalCase]) -> tuple[np.ndarray, np.ndarray]:
+def _samples(
+    matcher: Matcher, cases: Sequence[EvalCase], depth: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of the first `depth` candidates of every question."""
     rows: list[tuple[float, ...]] = []
     labels: list[float] = []
     for case in cases:
         if case.section == "chat_noise":
             continue
         entries, _ = matcher.rank(case.question)
-        if not entries:
-            continue
-        top = entries[0]
-        entry = matcher.kb.entries[top.index]
-        if case.section == "on_topic":
-            right = any(s.paragraph in case.paragraphs for s in entry.sources)
-        elif case.section == "meta":
-            right = bool(case.expect) and case.expect in entry.answer
-        else:
-            right = False
-        rows.append(top.features)
-        labels.append(1.0 if right else 0.0)
+        for candidate in entries[:depth]:
+            entry = matcher.kb.entries[candidate.index]
+            if case.section == "on_topic":
+                right = any(s.paragraph in case.paragraphs for s in entry.sources)
+            elif case.section == "meta":
+                right = case.expect is not None and case.expect in entry.answer
+            else:
+                right = False
+            rows.append(candidate.features)
+            labels.append(1.0 if right else 0.0)
     return np.array(rows), np.array(labels)
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
-    """Logistic regression weights (bias first) by Newton's method."""
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50, negative_weight: float = 1.0
+) -> np.ndarray:
+    """Logistic regression weights (bias first) by Newton's method.
+
+    negative_weight > 1 makes a wrong answer cost more than a missed one.
+    """
+    sample = np.where(y > 0, 1.0, negative_weight)
     design = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(design.shape[1])
     penalty = l2 * np.eye(len(w))
     penalty[0, 0] = 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-design @ w))
-        gradient = design.T @ (p - y) + penalty @ w
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        gradient = design.T @ (sample * (p - y)) + penalty @ w
+        hessian = design.T @ (design * (sample * p * (1 - p))[:, None]) + penalty
         w -= np.linalg.solve(hessian, gradient)
     return w
 
@@ -90,11 +97,15 @@ def main() -> None:
     parser.add_argument("--fit", nargs="+", type=Path, required=True)
     parser.add_argument("--check", nargs="*", type=Path, default=[])
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--negative-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--depth", type=int, default=1, help="candidates per question to learn from"
+    )
     args = parser.parse_args()
     matcher = Matcher(load_knowledge(ROOT / "knowledge"))
     fit_cases = [c for f in args.fit for c in load_eval_set(f).cases]
-    x, y = _samples(matcher, fit_cases)
-    weights = fit(x, y, args.l2)
+    x, y = _samples(matcher, fit_cases, args.depth)
+    weights = fit(x, y, args.l2, negative_weight=args.negative_weight)
     print(f"{len(y)} samples, {int(y.sum())} positive")
     print("CALIBRATION: tuple[float, ...] = (" + ", ".join(f"{w:.3f}" for w in weights) + ")")
     _sweep(matcher, fit_cases, "current calibration, fit files")

@@ -45,7 +45,7 @@ _TYPO_CACHE_MAX = 4096
 class MatchSettings:
     """Every threshold of the matcher, in one place (confidence is 0-100)."""
 
-    answer_threshold: int = 65
+    answer_threshold: int = 68
     chat_threshold: int = 72
     suggest_threshold: int = 35
     ambiguity_margin: int = 2
@@ -53,7 +53,7 @@ class MatchSettings:
     max_suggestions: int = 3
     # A question must name at least one specific thing (sum of IDF weights it shares with
     # the entry): "korea" alone is too vague to answer, "russia" is not.
-    min_information: float = 1.2
+    min_information: float = 1.0
 
 
 def is_question(text: str) -> bool:
@@ -100,7 +100,7 @@ class Candidate:
 
 # Logistic calibration of the confidence over the features above, fitted by
 # tools/calibrate.py on tests/data/tune.yaml + dev.yaml (held-out check: holdout.yaml).
-CALIBRATION: tuple[float, ...] = (-5.246, 0.529, 0.975, 0.733, 1.541, 1.603, -3.126, 1.692)
+CALIBRATION: tuple[float, ...] = (-4.109, -0.592, 0.153, 1.465, -0.704, 3.366, 1.344, -4.680, 1.322)
 
 
 class _Analyser:
@@ -177,6 +177,11 @@ class Matcher:
         self._offsets = [0]  # entry i's phrasings are _fuzzy[_offsets[i]:_offsets[i + 1]]
         corpus: list[list[str]] = []
         vocabulary: set[str] = set()
+        # What an entry's answer stands on: its answer, quotes and cited paragraphs.
+        self._ground_terms: list[frozenset[str]] = []
+        paragraph_terms = {
+            p.number: frozenset(analyse(p.text).terms) for p in kb.article.paragraphs
+        }
         for index, entry in enumerate(entries):
             phrasings = [analyse(p) for p in entry.phrasings]
             body_text = _entry_body(entry)
@@ -184,6 +189,11 @@ class Matcher:
             pterms = frozenset(t for a in phrasings for t in a.terms)
             self._phrasing_terms.append(pterms)
             self._doc_terms.append(pterms | frozenset(body.terms))
+            self._ground_terms.append(
+                frozenset(body.terms).union(
+                    *(paragraph_terms.get(src.paragraph, ()) for src in entry.sources)
+                )
+            )
             for a in phrasings:
                 self._exact.setdefault(a.words, index)
                 self._fuzzy.append(a.fuzzy)
@@ -200,10 +210,14 @@ class Matcher:
         for _, sentence in self._sentences:
             vocabulary.update(self._analyser.words(sentence))
 
-        # Rarity of each stem over entries and article sentences.
+        # Rarity of each stem over how questions are asked (entries' phrasings) and the
+        # article's sentences; answers repeat words like "article" and "author" too often
+        # to say how telling those words are in a question. Words only answers use count once.
         df: Counter[str] = Counter()
-        for terms in (*self._doc_terms, *self._sentence_terms):
+        for terms in (*self._phrasing_terms, *self._sentence_terms):
             df.update(terms)
+        for terms in self._doc_terms:
+            df.update(t for t in terms if t not in df)
         n_docs = len(self._doc_terms) + len(self._sentence_terms)
         self._idf = {t: _idf(n_docs, c) for t, c in df.items()}
         self._unknown_idf = _idf(n_docs, 0)
@@ -311,7 +325,13 @@ class Matcher:
         return recall, precision, both, fuzz.token_sort_ratio(query.fuzzy, fuzzy) / 100
 
     def _candidate(
-        self, query: _Query, index: int, phrasings: range, doc: frozenset[str], sentence: bool
+        self,
+        query: _Query,
+        index: int,
+        phrasings: range,
+        doc: frozenset[str],
+        ground: frozenset[str],
+        sentence: bool,
     ) -> Candidate:
         """Score one entry (or sentence) from its best phrasing and its whole document."""
         best = (0.0, 0.0, 0.0, 0.0)
@@ -330,7 +350,17 @@ class Matcher:
         document = self._coverage(query, doc)
         unknown = 1 - query.known / query.total
         information = sum(w * query.credit[t] for t, w in query.weights.items() if t in doc)
-        features = (best[0], best[1], best[2], document, fuzzy, unknown, math.log1p(information))
+        grounding = self._coverage(query, ground)
+        features = (
+            best[0],
+            best[1],
+            best[2],
+            document,
+            grounding,
+            fuzzy,
+            unknown,
+            math.log1p(information),
+        )
         z = CALIBRATION[0] + sum(c * x for c, x in zip(CALIBRATION[1:], features, strict=True))
         return Candidate(index, information, features, 1 / (1 + math.exp(-z)))
 
@@ -345,7 +375,14 @@ class Matcher:
         if exact is not None:
             found.add(exact)
         entries = [
-            self._candidate(query, i, range(offsets[i], offsets[i + 1]), self._doc_terms[i], False)
+            self._candidate(
+                query,
+                i,
+                range(offsets[i], offsets[i + 1]),
+                self._doc_terms[i],
+                self._ground_terms[i],
+                False,
+            )
             for i in found
         ]
         if exact is not None:
@@ -358,7 +395,7 @@ class Matcher:
             ]
         entries.sort(key=lambda c: (not c.exact, -c.confidence))
         sentences = [
-            self._candidate(query, i, range(i, i + 1), terms, True)
+            self._candidate(query, i, range(i, i + 1), terms, terms, True)
             for i, terms in enumerate(self._sentence_terms)
         ]
         sentences.sort(key=lambda c: -c.confidence)
@@ -383,7 +420,7 @@ class Matcher:
             and (top.exact or top.information >= settings.min_information)
         ):
             runner = entries[1] if len(entries) > 1 else None
-            if runner is None or not self._too_close(top, runner):
+            if runner is None or top.exact or not self._too_close(top, runner):
                 return self._answer(question, self.kb.entries[top.index], top_score)
         if sentences:
             best = sentences[0]
