@@ -24,8 +24,8 @@ run: $(VENV)/.installed
 
 ## make test: install with dev extras; lint, format check, type check, the whole suite
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot tests benchmarks
-	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/ruff check bot tests benchmarks tools
+	$(BIN)/ruff format --check bot tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 

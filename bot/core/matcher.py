@@ -99,7 +99,7 @@ class Candidate:
 
 
 # Logistic calibration of the confidence over the features above, fitted by
-# tools/calibrate.py on tests/data/tune.yaml + dev.yaml (held-out check: holdout.yaml).
+# tools/calibrate.py on tests/data/tune_a.yaml + tune_b.yaml; thresholds checked on dev.yaml.
 CALIBRATION: tuple[float, ...] = (-4.109, -0.592, 0.153, 1.465, -0.704, 3.366, 1.344, -4.680, 1.322)
 
 
