@@ -159,7 +159,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .settings import SettingsError, load_settings
 
     try:
-        settings = load_settings()
+        settings = load_settings(require_token=False)
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -189,7 +189,7 @@ def _cmd_entries(args: argparse.Namespace) -> int:
             removed = library.remove_entry(args.guild, args.id, actor_id=args.actor)
             print(f"removed {removed.id}")
             return 0
-        sources = ()
+        sources: tuple[Source, ...] = ()
         if args.paragraph is not None or args.quote is not None:
             if args.paragraph is None or args.quote is None:
                 print("error: --paragraph and --quote go together", file=sys.stderr)

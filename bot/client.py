@@ -1,0 +1,263 @@
+"""The Discord client: an AutoShardedBot built from its settings, library and stats.
+
+Everything the bot needs comes in through `FaqBot.__init__` (no module globals), the cogs
+are loaded in `setup_hook`, and application commands are synced only on demand (`/faq sync`)
+or to the dev guild named in the settings, never on every start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import KnowledgeError
+from bot.core.library import Library
+from bot.core.models import Reply
+from bot.core.stats import AsyncStats, Stats
+from bot.embeds import problems_embed
+from bot.responses import NO_MENTIONS, respond
+from bot.settings import Settings
+from bot.views import PERSISTENT_ITEMS
+
+__all__ = [
+    "EXTENSIONS",
+    "STATS_FILE",
+    "FaqBot",
+    "FaqTree",
+    "create_bot",
+    "make_intents",
+    "run_bot",
+    "start_bot",
+]
+
+_log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.faq", "bot.cogs.auto_answer")
+STATS_FILE = "stats.sqlite3"
+
+_SOMETHING_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
+
+
+def make_intents() -> discord.Intents:
+    """Guilds, guild messages and message content: all the bot needs, nothing more.
+
+    Direct messages are not among them, so DMs never reach the bot (slash commands still
+    work there, since interactions need no intent).
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = True
+    return intents
+
+
+class FaqTree(app_commands.CommandTree["FaqBot"]):
+    """The command tree with the bot's one app-command error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[FaqBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Short private messages for refusals and cooldowns; a traceback for the unexpected."""
+        # A check raised inside the callback (e.g. NoPrivateMessage) arrives wrapped.
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        name = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(original, app_commands.CommandOnCooldown):
+            message = f"Slow down a little: try again in {original.retry_after:.0f} s."
+        elif isinstance(original, app_commands.BotMissingPermissions):
+            message = "I am missing permissions here: " + ", ".join(original.missing_permissions)
+        elif isinstance(original, app_commands.CheckFailure):
+            message = str(original) or "You cannot use this command here."
+        elif isinstance(original, app_commands.TransformerError):
+            message = "That value does not work here; pick one from the list."
+        elif isinstance(original, discord.Forbidden):
+            # Logged once for this call, and never retried.
+            _log.warning("/%s: missing a permission in channel %s", name, interaction.channel_id)
+            message = "I do not have permission to do that in this channel."
+        else:
+            _log.error("/%s failed", name, exc_info=original)
+            message = _SOMETHING_WRONG
+        try:
+            await respond(interaction, message, ephemeral=True)
+        except discord.HTTPException:
+            # The interaction may have expired; telling the user is best effort, never retried.
+            _log.debug("could not report the error of /%s", name, exc_info=True)
+
+
+class FaqBot(commands.AutoShardedBot):
+    """The FAQ bot: answers in chat, slash commands, moderator editing."""
+
+    def __init__(self, settings: Settings, library: Library, stats: AsyncStats) -> None:
+        sharding: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            sharding["shard_ids"] = list(settings.shard_ids)
+        super().__init__(
+            # Prefix commands are not used; on_message below never processes them.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=make_intents(),
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=FaqTree,
+            **sharding,
+            # Replies carry the message they answer; no message cache is needed.
+            max_messages=None,
+        )
+        self.settings = settings
+        self.library = library
+        self.stats = stats
+        self._watch_task: asyncio.Task[None] | None = None
+        self._report_task: asyncio.Task[None] | None = None
+        self._mod_log_failed = False
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, register the persistent buttons, start the hot reload."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            _log.info("synced %d commands to the dev guild %s", len(synced), guild.id)
+        self._watch_task = asyncio.create_task(
+            self.library.watch(on_error=self.report_knowledge_error), name="faq-knowledge-watch"
+        )
+        if self.library.startup_errors:
+            self._report_task = asyncio.create_task(
+                self._report_startup_errors(), name="faq-startup-errors"
+            )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Do nothing here: the auto-answer cog listens, and there are no prefix commands."""
+
+    async def close(self) -> None:
+        """Stop the hot reload, then disconnect."""
+        for task in (self._watch_task, self._report_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await super().close()
+
+    async def reply_for(
+        self, guild_id: int | None, question: str, *, chat: bool = False, addressed: bool = False
+    ) -> Reply:
+        """The core's reply for a server, computed off the event loop.
+
+        Building a server's matcher after its entries change takes a moment, and so can a
+        long question; neither should hold up the other messages.
+        """
+
+        def reply() -> Reply:
+            matcher = self.library.matcher_for(guild_id)
+            return matcher.reply(question, chat=chat, addressed=addressed)
+
+        return await asyncio.to_thread(reply)
+
+    async def record_ask(
+        self,
+        guild_id: int | None,
+        question: str,
+        ref: str | None,
+        answered: bool,
+        message_id: int | None = None,
+    ) -> None:
+        """Count a question in the stats (off the event loop); a failure never stops an answer."""
+        try:
+            await self.stats.record_ask(guild_id, question, ref, answered, message_id)
+        except Exception:
+            _log.exception("could not record a question in the stats")
+
+    async def _report_startup_errors(self) -> None:
+        await self.wait_until_ready()
+        for error in self.library.startup_errors:
+            await self.report_knowledge_error(error)
+
+    async def report_knowledge_error(self, error: KnowledgeError) -> None:
+        """Post a rejected knowledge file's problems to the mod-log channel, when one is set.
+
+        The library has already logged the error; a failure to post is logged once.
+        """
+        channel_id = self.settings.mod_log_channel_id
+        if channel_id is None or self._mod_log_failed:
+            return
+        await self.wait_until_ready()
+        embed = problems_embed(
+            "A knowledge file was rejected; the last good version keeps serving",
+            [str(problem) for problem in error.problems],
+        )
+        try:
+            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                raise TypeError(f"channel {channel_id} cannot receive messages")
+            await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, TypeError) as exc:
+            self._mod_log_failed = True
+            _log.warning(
+                "cannot post to the mod-log channel %s (%s); not trying again until restart",
+                channel_id,
+                exc,
+            )
+
+
+def create_bot(settings: Settings, library: Library, stats: Stats | AsyncStats) -> FaqBot:
+    """The bot, wired to its dependencies (stats are used off the event loop)."""
+    async_stats = stats if isinstance(stats, AsyncStats) else AsyncStats(stats)
+    return FaqBot(settings, library, async_stats)
+
+
+async def start_bot(settings: Settings) -> None:
+    """Load the knowledge, open the stats, and run the bot until it is closed."""
+    library = await asyncio.to_thread(
+        Library, settings.knowledge_dir, settings.data_dir, settings.match_settings()
+    )
+    stats = await asyncio.to_thread(Stats, settings.data_dir / STATS_FILE)
+    try:
+        async with create_bot(settings, library, stats) as bot:
+            await bot.start(settings.token)
+    finally:
+        await asyncio.to_thread(stats.close)
+
+
+def run_bot(settings: Settings, *, configure_logging: bool = True) -> int:
+    """Run the bot until Ctrl+C (what `faqbot run` calls); return the process exit code.
+
+    Start-up failures an operator can fix (invalid knowledge, a refused token, the message
+    content intent not enabled) are logged as one clear message and return 1.
+    """
+    if configure_logging:
+        discord.utils.setup_logging(level=logging.getLevelNamesMapping()[settings.log_level])
+    _log.info(
+        "starting: knowledge %s, data %s, %d auto-answer channels",
+        settings.knowledge_dir,
+        settings.data_dir,
+        len(settings.auto_answer_channels),
+    )
+    try:
+        asyncio.run(start_bot(settings))
+    except KeyboardInterrupt:
+        _log.info("stopped")
+    except KnowledgeError as exc:
+        _log.error(
+            "the knowledge in %s is invalid; fix it and start again:\n%s",
+            settings.knowledge_dir,
+            exc,
+        )
+        return 1
+    except discord.LoginFailure:
+        _log.error(
+            "Discord refused DISCORD_TOKEN; copy the bot token again from the developer portal"
+        )
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        _log.error(
+            "the Message Content intent is not enabled: turn it on in the developer portal "
+            "(Bot > Privileged Gateway Intents) and start again"
+        )
+        return 1
+    return 0

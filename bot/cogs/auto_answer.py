@@ -1,0 +1,193 @@
+"""Answering questions asked in chat, in the configured channels or wherever the bot is named.
+
+The cog only decides whether a message is for the bot and how often it may answer; whether
+the text is a question and what answers it is the core's decision (`Matcher.reply`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.cooldowns import Cooldown
+from bot.core.text import MAX_QUERY_CHARS, normalize
+from bot.embeds import answer_embed, answer_ref
+from bot.responses import NO_MENTIONS
+from bot.views import answer_view, suggestions_view
+
+if TYPE_CHECKING:
+    from bot.client import FaqBot
+
+__all__ = ["FORBIDDEN_PAUSE_SECONDS", "AutoAnswer", "ChatQuestion", "chat_question", "setup"]
+
+_log = logging.getLogger(__name__)
+
+# After Discord refuses a post in a channel, the bot stays quiet there this long: repeated
+# 403s count toward Discord's invalid-request limit, which can ban the bot's IP.
+FORBIDDEN_PAUSE_SECONDS = 600.0
+
+NO_ANSWER = "I do not have an answer to that yet. `/faq list` shows what I know."
+NOT_SURE = "I am not sure which of these you mean:"
+
+_ANSWERED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+@dataclass(frozen=True, slots=True)
+class ChatQuestion:
+    """A message the bot should look at: its text, and whether the bot was named in it."""
+
+    text: str
+    addressed: bool
+
+
+def _channel_listed(channel: object, channels: Collection[int]) -> bool:
+    channel_id = getattr(channel, "id", None)
+    if channel_id in channels:
+        return True
+    # A thread of a configured channel counts as that channel.
+    return isinstance(channel, discord.Thread) and channel.parent_id in channels
+
+
+def chat_question(
+    message: discord.Message, bot_id: int, channels: Collection[int]
+) -> ChatQuestion | None:
+    """The question a message asks the bot, or None when the bot must ignore it."""
+    if message.author.bot or message.webhook_id is not None:
+        return None
+    if message.type not in _ANSWERED_TYPES:
+        return None
+    # A mention in the text, not the implicit one of a reply to the bot.
+    addressed = bot_id in message.raw_mentions
+    if not addressed:
+        if message.guild is None or not _channel_listed(message.channel, channels):
+            return None
+        reference = message.reference
+        if reference is not None:
+            replied = reference.resolved
+            # A reply to another member is their conversation; a reply to the bot is for it.
+            if not (isinstance(replied, discord.Message) and replied.author.id == bot_id):
+                return None
+    text = re.sub(rf"<@!?{bot_id}>", " ", message.content[: MAX_QUERY_CHARS * 2]).strip()
+    # Only quoted lines, code or mentions: nothing left to match.
+    if not normalize(text):
+        return None
+    return ChatQuestion(text=text, addressed=addressed)
+
+
+class AutoAnswer(commands.Cog):
+    """Replies to questions in chat, with cooldowns per member and per channel and entry."""
+
+    def __init__(self, bot: FaqBot, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.member_cooldown = Cooldown(settings.user_cooldown_seconds, clock=clock)
+        self.entry_cooldown = Cooldown(settings.channel_entry_cooldown_seconds, clock=clock)
+        self.refused_channels = Cooldown(FORBIDDEN_PAUSE_SECONDS, clock=clock)
+        # One message per member at a time, in order: in a burst, the first answer starts the
+        # cooldown before the next message is looked at, and no real question is dropped.
+        self._member_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer the message when it is a question for the bot and no cooldown holds."""
+        me = self.bot.user
+        if me is None:
+            return
+        question = chat_question(message, me.id, self.bot.settings.auto_answer_channels)
+        if question is None:
+            return
+        author = message.author.id
+        lock, waiting = self._member_locks.get(author, (asyncio.Lock(), 0))
+        self._member_locks[author] = (lock, waiting + 1)
+        try:
+            async with lock:
+                if self.member_cooldown.active(author) or self.refused_channels.active(
+                    message.channel.id
+                ):
+                    return
+                await self._answer(message, question)
+        finally:
+            lock, waiting = self._member_locks[author]
+            if waiting == 1:
+                del self._member_locks[author]
+            else:
+                self._member_locks[author] = (lock, waiting - 1)
+
+    async def _answer(self, message: discord.Message, question: ChatQuestion) -> None:
+        guild_id = message.guild.id if message.guild is not None else None
+        reply = await self.bot.reply_for(
+            guild_id, question.text, chat=True, addressed=question.addressed
+        )
+        if reply.answered:
+            ref = answer_ref(reply)
+            key = (message.channel.id, ref)
+            if self.entry_cooldown.active(key):
+                # Just answered here: the same answer again would only be noise.
+                await self.bot.record_ask(guild_id, question.text, ref, True)
+                return
+            self.entry_cooldown.trigger(key)
+            self.member_cooldown.trigger(message.author.id)
+            embed = answer_embed(reply, self.bot.library.knowledge_for(guild_id))
+            sent = await self._send(
+                message, embed=embed, view=answer_view(reply, asker_id=message.author.id)
+            )
+            await self.bot.record_ask(
+                guild_id, question.text, ref, True, sent.id if sent is not None else None
+            )
+        elif question.addressed:
+            # Named, the bot always says something; in plain chat it stays silent.
+            self.member_cooldown.trigger(message.author.id)
+            if reply.suggestions:
+                view = suggestions_view(reply, asker_id=message.author.id)
+                sent = await self._send(message, content=NOT_SURE, view=view)
+            else:
+                sent = await self._send(message, content=NO_ANSWER)
+            await self.bot.record_ask(
+                guild_id, question.text, None, False, sent.id if sent is not None else None
+            )
+        elif reply.suggestions:
+            # Silent, but a near miss is a gap moderators should see. Plain chatter that
+            # matches nothing is not recorded: it is not a question about the article.
+            await self.bot.record_ask(guild_id, question.text, None, False)
+
+    async def _send(
+        self,
+        message: discord.Message,
+        *,
+        content: str | None = None,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> discord.Message | None:
+        """Reply without pinging anyone; a refusal pauses the channel and is logged once."""
+        try:
+            return await message.reply(
+                content,
+                # MISSING, not None, is discord.py's "not given".
+                embed=embed if embed is not None else discord.utils.MISSING,
+                view=view if view is not None else discord.utils.MISSING,
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.Forbidden:
+            self.refused_channels.trigger(message.channel.id)
+            _log.warning(
+                "no permission to answer in channel %s; staying quiet there for %d minutes",
+                message.channel.id,
+                FORBIDDEN_PAUSE_SECONDS // 60,
+            )
+        except discord.HTTPException as exc:
+            _log.warning("could not answer message %s: %s", message.id, exc)
+        return None
+
+
+async def setup(bot: FaqBot) -> None:
+    """Load the auto-answer cog."""
+    await bot.add_cog(AutoAnswer(bot))

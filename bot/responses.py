@@ -1,0 +1,61 @@
+"""Answering an interaction the one safe way: no mentions, and follow-up when already answered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.client import FaqBot
+
+__all__ = ["NO_MENTIONS", "bot_of", "respond"]
+
+_log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def bot_of(interaction: discord.Interaction[Any]) -> FaqBot:
+    """The FaqBot that received the interaction (where the library and stats live)."""
+    return cast("FaqBot", interaction.client)
+
+
+async def respond(
+    interaction: discord.Interaction[Any],
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    embeds: Sequence[discord.Embed] = (),
+    view: discord.ui.View | None = None,
+    ephemeral: bool = True,
+) -> int | None:
+    """Send the response, or a follow-up when the interaction is already answered.
+
+    Returns the id of the message sent when Discord reports it (for stats and votes).
+    """
+    all_embeds = [embed] if embed is not None else list(embeds)
+    # MISSING, not None: discord.py sends no "components" key at all then.
+    items: Any = view if view is not None else discord.utils.MISSING
+    if not interaction.response.is_done():
+        result = await interaction.response.send_message(
+            content,
+            embeds=all_embeds,
+            view=items,
+            ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS,
+        )
+        message_id = getattr(result, "message_id", None)
+        return message_id if isinstance(message_id, int) else None
+    message = await interaction.followup.send(
+        content if content is not None else discord.utils.MISSING,
+        embeds=all_embeds,
+        view=items,
+        ephemeral=ephemeral,
+        allowed_mentions=NO_MENTIONS,
+        wait=True,
+    )
+    message_id = getattr(message, "id", None)
+    return message_id if isinstance(message_id, int) else None
