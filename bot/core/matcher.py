@@ -7,7 +7,8 @@ Signals, all computed on normalised, synonym-expanded, stemmed content words:
   knowledge base has never seen weigh the most, which is what makes off-topic questions
   ("How do I make bibimbap?") score low even when they share a common word with the FAQ.
 - *fuzzy*: rapidfuzz similarity between the question and the entry's best phrasing.
-- *BM25* (bm25s) picks the candidates, so a query costs the same at 40 or 100k entries.
+- candidates come from an inverted index (numpy), so a query costs about the same at 40 or
+  100k entries.
 
 Misspelt content words are mapped to the nearest known word (rapidfuzz), with partial credit.
 """
@@ -16,27 +17,30 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import chain
 
-import bm25s
 import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
 from .lexicon import INTERROGATIVES, SMALL_TALK, STOPWORDS
 from .models import Entry, KnowledgeBase, Reply, Source, Suggestion
-from .text import MAX_QUERY_CHARS, normalize
+from .text import MAX_QUERY_CHARS, normalize, normalize_many, squeeze
 
 __all__ = ["CALIBRATION", "Candidate", "MatchSettings", "Matcher", "is_question"]
 
 _log = logging.getLogger(__name__)
 _stemmer = Stemmer.Stemmer("english")
 
-# Above this many phrasings, the full rapidfuzz scan is skipped and BM25 alone picks candidates.
+# Up to this many phrasings, rapidfuzz also scans every phrasing for candidates; above it,
+# the lexical evidence alone picks them, so a question costs about the same at any size.
 FUZZY_FULL_SCAN_LIMIT = 20_000
-CANDIDATES = 20
+CANDIDATES = 12
+CHANGED, PHRASE_START = -2, -3  # markers in the index's word cache
+FUZZY_CANDIDATES = 8
+SENTENCE_CANDIDATES = 6
 EXACT_CONFIDENCE = 0.9
 _TYPO_CACHE_MAX = 4096
 
@@ -65,24 +69,15 @@ def is_question(text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Analysed:
-    """A text reduced to what the matcher compares."""
-
-    terms: tuple[str, ...]  # content stems, in order, duplicates kept
-    fuzzy: str  # the content stems joined, for rapidfuzz
-    words: str  # every word, synonyms expanded: the key for exact phrasing matches
-
-
-@dataclass(frozen=True, slots=True)
 class _Query:
     """A question's content stems: how much each weighs and how surely it was recognised."""
 
     weights: Mapping[str, float]  # rarity (IDF), shared among the words of one expansion
     credit: Mapping[str, float]  # 1 when known, less when typo-corrected, 0 when unknown
-    fuzzy: str
+    fuzzy: str  # the recognised stems, sorted: compared with fuzz.ratio (a token sort ratio)
     total: float
     known: float  # the weight of the words the knowledge base knows
-    words: str
+    words: str  # every word, synonyms expanded: the key for exact phrasing matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +86,8 @@ class Candidate:
 
     index: int
     information: float  # the weight of the question's words that this candidate contains
-    # recall, precision and F1 of the best phrasing, document coverage, fuzzy, unknown share,
-    # matched information
+    # recall, precision and F1 of the best phrasing, document coverage, grounding, fuzzy,
+    # unknown share, log of the matched information
     features: tuple[float, ...]
     confidence: float  # calibrated, 0-1
     exact: bool = False  # the question is word for word one of the entry's phrasings
@@ -104,7 +99,7 @@ CALIBRATION: tuple[float, ...] = (-4.109, -0.592, 0.153, 1.465, -0.704, 3.366, 1
 
 
 class _Analyser:
-    """Normalise, expand synonyms, drop stopwords, stem."""
+    """Expand synonyms, drop stopwords, stem."""
 
     def __init__(self, synonyms: Mapping[str, str]) -> None:
         self._synonyms: dict[tuple[str, ...], list[str]] = {}
@@ -112,50 +107,162 @@ class _Analyser:
             source = tuple(normalize(key).split())
             if source:
                 self._synonyms[source] = normalize(value).split()
+        self._starts = frozenset(k[0] for k in self._synonyms)
+        # Synonyms of several words, found in a line by substring: first word -> " a b ".
+        self._phrases: dict[str, list[str]] = {}
+        for phrase in self._synonyms:
+            if len(phrase) > 1:
+                self._phrases.setdefault(phrase[0], []).append(f" {' '.join(phrase)} ")
+        # First word -> the lengths of the synonyms it starts, longest first.
+        self._sizes: dict[str, list[int]] = {}
+        for phrase in sorted(self._synonyms, key=len, reverse=True):
+            self._sizes.setdefault(phrase[0], []).append(len(phrase))
         self._longest = max((len(k) for k in self._synonyms), default=0)
         self._stems: dict[str, str] = {}
 
-    def expand(self, text: str) -> list[tuple[str, float]]:
-        """Normalised words with synonyms expanded (longest match first).
+    def expand(self, words: list[str]) -> list[tuple[str, float]]:
+        """Words with synonyms expanded (longest match first), each with its weight share.
 
-        Each word comes with its share of one word's weight: the words of an expansion
-        share it, so "nato" does not count four times as much as "founded".
+        The words of an expansion share one word's weight, so "nato" does not count four
+        times as much as "founded".
         """
-        words = normalize(text).split()
         out: list[tuple[str, float]] = []
-        i = 0
-        while i < len(words):
-            for size in range(min(self._longest, len(words) - i), 0, -1):
-                expansion = self._synonyms.get(tuple(words[i : i + size]))
+        done = 0
+        for start in (i for i, w in enumerate(words) if w in self._starts):
+            if start < done:
+                continue
+            for size in range(min(self._longest, len(words) - start), 0, -1):
+                expansion = self._synonyms.get(tuple(words[start : start + size]))
                 if expansion is not None:
+                    out.extend((w, 1.0) for w in words[done:start])
                     content = [w for w in expansion if w not in STOPWORDS] or expansion
-                    share = 1 / len(content)
-                    out.extend((w, share) for w in expansion)
-                    i += size
+                    out.extend((w, 1 / len(content)) for w in expansion)
+                    done = start + size
                     break
-            else:
-                out.append((words[i], 1.0))
-                i += 1
+        out.extend((w, 1.0) for w in words[done:])
         return out
 
-    def words(self, text: str) -> list[str]:
-        """Normalised words with synonyms expanded."""
-        return [w for w, _ in self.expand(text)]
+    def expand_plain(self, words: list[str]) -> list[str]:
+        """expand() without the weights (index side)."""
+        out: list[str] = []
+        done = 0
+        for start, word in enumerate(words):
+            sizes = self._sizes.get(word)
+            if sizes is None or start < done:
+                continue
+            for size in sizes:
+                expansion = self._synonyms.get(tuple(words[start : start + size]))
+                if expansion is not None:
+                    out.extend(words[done:start])
+                    out.extend(expansion)
+                    done = start + size
+                    break
+        out.extend(words[done:])
+        return out
+
+    def starts_phrase(self, word: str) -> bool:
+        """Whether a synonym of several words begins with this word."""
+        return word in self._phrases
+
+    def has_phrase(self, line: str) -> bool:
+        """Whether a synonym of several words occurs in a normalised line."""
+        padded = f" {line} "
+        return any(p in padded for phrases in self._phrases.values() for p in phrases)
 
     def stem(self, word: str) -> str:
         """The Snowball stem of a word, cached."""
         stem = self._stems.get(word)
         if stem is None:
             stem = _stemmer.stemWord(word)
-            if len(self._stems) < 200_000:
+            if len(self._stems) < 500_000:
                 self._stems[word] = stem
         return stem
 
-    def analyse(self, text: str) -> _Analysed:
-        """Content stems of a text, for indexing."""
-        words = self.words(text)
-        terms = tuple(self.stem(w) for w in words if w not in STOPWORDS)
-        return _Analysed(terms, " ".join(terms), " ".join(words))
+
+class _WordTerms(dict[str, tuple[int, ...]]):
+    """Word -> the term ids it stands for, filled on first sight, so each distinct word of
+    the knowledge base is analysed once: stretched letters squeezed, a one-word synonym
+    expanded, stopwords dropped, the rest stemmed."""
+
+    def __init__(self, analyser: _Analyser, term_id: dict[str, int], terms: list[str]) -> None:
+        super().__init__()
+        self._analyser = analyser
+        self._term_id = term_id
+        self._terms = terms
+        self.spelled: dict[str, tuple[str, ...]] = {}  # word -> the words it stands for
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        squeezed = squeeze(word)
+        words = tuple(w for w, _ in self._analyser.expand([squeezed]))
+        self.spelled[word] = words
+        terms = [t for t in map(self.term, words) if t >= 0]
+        # Markers, removed by the caller: the word becomes other words (exact-match keys
+        # must use those), or may start a synonym of several words.
+        if words != (word,):
+            terms.append(CHANGED)
+        if self._analyser.starts_phrase(squeezed):
+            terms.append(PHRASE_START)
+        self[word] = result = tuple(terms)
+        return result
+
+    def term(self, word: str) -> int:
+        """The term id of a normalised, squeezed word (-1 for a stopword)."""
+        if word in STOPWORDS:
+            return -1
+        stem = self._analyser.stem(word)
+        term = self._term_id.get(stem)
+        if term is None:
+            term = self._term_id[stem] = len(self._terms)
+            self._terms.append(stem)
+        return term
+
+
+class _Postings:
+    """Which rows (phrasings, entries or sentences) contain each term: a sparse matrix."""
+
+    def __init__(self, rows: list[set[int]], n_terms: int) -> None:
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        total = int(lengths.sum())
+        # The pairs in row order: a row's terms.
+        self.row_terms = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=total)
+        self.row_pointers = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.row_pointers[1:])
+        row_of_pair = np.repeat(np.arange(len(rows), dtype=np.int32), lengths)
+        # The pairs in term order: a term's rows.
+        order = np.argsort(self.row_terms, kind="stable")
+        self.rows = row_of_pair[order]
+        self.pointers = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.row_terms, minlength=n_terms), out=self.pointers[1:])
+        self.n_rows = len(rows)
+        self._row_of_pair = row_of_pair
+
+    def frequencies(self) -> np.ndarray:
+        """In how many rows each term appears."""
+        return np.diff(self.pointers)
+
+    def row_sums(self, values: np.ndarray) -> np.ndarray:
+        """The sum of `values` over each row's terms."""
+        return np.bincount(self._row_of_pair, weights=values[self.row_terms], minlength=self.n_rows)
+
+    def sums(self, terms: list[int], *weights: list[float]) -> list[np.ndarray]:
+        """For each weight list, the sum of the weights of `terms` each row contains."""
+        if not terms:
+            return [np.zeros(self.n_rows) for _ in weights]
+        slices = [self.rows[self.pointers[t] : self.pointers[t + 1]] for t in terms]
+        index = np.concatenate(slices)
+        lengths = [len(s) for s in slices]
+        return [
+            np.bincount(
+                index,
+                weights=np.repeat(np.asarray(w, dtype=np.float64), lengths),
+                minlength=self.n_rows,
+            ).astype(np.float64, copy=False)
+            for w in weights
+        ]
+
+    def terms_of(self, row: int) -> np.ndarray:
+        """The term ids of one row."""
+        return self.row_terms[self.row_pointers[row] : self.row_pointers[row + 1]]
 
 
 class Matcher:
@@ -165,103 +272,146 @@ class Matcher:
         self.kb = kb
         self.settings = settings or MatchSettings()
         self._analyser = _Analyser(kb.synonyms)
-        analyse = self._analyser.analyse
         entries = kb.entries
-        # Per entry: the stems of its phrasings, and of its whole document.
-        self._phrasing_terms: list[frozenset[str]] = []
-        self._doc_terms: list[frozenset[str]] = []
-        self._fuzzy: list[str] = []  # one per phrasing
-        self._phrasing_sets: list[frozenset[str]] = []  # one per phrasing
-        self._fuzzy_owner: list[int] = []
-        self._exact: dict[str, int] = {}  # a phrasing's words -> its entry
-        self._offsets = [0]  # entry i's phrasings are _fuzzy[_offsets[i]:_offsets[i + 1]]
-        corpus: list[list[str]] = []
-        vocabulary: set[str] = set()
-        # What an entry's answer stands on: its answer, quotes and cited paragraphs.
-        self._ground_terms: list[frozenset[str]] = []
-        paragraph_terms = {
-            p.number: frozenset(analyse(p.text).terms) for p in kb.article.paragraphs
-        }
-        for index, entry in enumerate(entries):
-            phrasings = [analyse(p) for p in entry.phrasings]
-            body_text = _entry_body(entry)
-            body = analyse(body_text)
-            pterms = frozenset(t for a in phrasings for t in a.terms)
-            self._phrasing_terms.append(pterms)
-            self._doc_terms.append(pterms | frozenset(body.terms))
-            self._ground_terms.append(
-                frozenset(body.terms).union(
-                    *(paragraph_terms.get(src.paragraph, ()) for src in entry.sources)
-                )
-            )
-            for a in phrasings:
-                self._exact.setdefault(a.words, index)
-                self._fuzzy.append(a.fuzzy)
-                self._phrasing_sets.append(frozenset(a.terms))
-                self._fuzzy_owner.append(index)
-            self._offsets.append(len(self._fuzzy))
-            corpus.append([t for a in phrasings for t in a.terms] + list(body.terms))
-            for text in (*entry.phrasings, body_text):
-                vocabulary.update(self._analyser.words(text))
         self._sentences = kb.article.sentences()
-        analysed = [analyse(s) for _, s in self._sentences]
-        self._sentence_terms = [frozenset(a.terms) for a in analysed]
-        self._sentence_fuzzy = [a.fuzzy for a in analysed]
-        for _, sentence in self._sentences:
-            vocabulary.update(self._analyser.words(sentence))
+        paragraphs = kb.article.paragraphs
+
+        texts: list[str] = []
+        for entry in entries:
+            texts.extend(entry.phrasings)
+            texts.append(_entry_body(entry))
+        texts.extend(s for _, s in self._sentences)
+        texts.extend(p.text for p in paragraphs)
+        lines = normalize_many(texts, squeeze=False)
+        # Every word seen maps to its term id, or -1 for a stopword: one dict lookup a word.
+        self._term_id: dict[str, int] = {}
+        self._term_list: list[str] = []
+        words_to_terms = _WordTerms(self._analyser, self._term_id, self._term_list)
+        lookup = words_to_terms.__getitem__
+        spelled = words_to_terms.spelled.__getitem__
+
+        def terms_of(line: str, *, key: bool = False) -> tuple[set[int], str]:
+            """The term ids of a normalised line and, when asked, its exact-match key: its
+            words as a question's would be."""
+            words = line.split()
+            found = set(chain.from_iterable(map(lookup, words)))
+            if PHRASE_START in found and self._analyser.has_phrase(line):
+                # A synonym of several words: expand the line as a question is.
+                squeezed = [w for word in words for w in spelled(word)]
+                expanded = self._analyser.expand_plain(squeezed)
+                found = {t for t in map(words_to_terms.term, expanded) if t >= 0}
+                return found, " ".join(expanded) if key else ""
+            if key and CHANGED in found:
+                line = " ".join(chain.from_iterable(map(spelled, words)))
+            found.discard(CHANGED)
+            found.discard(PHRASE_START)
+            return found, line
+
+        self._exact: dict[str, int] = {}  # a phrasing's words -> its entry
+        self._offsets = [0]  # entry i's phrasings are rows _offsets[i]:_offsets[i + 1]
+        phrasing_terms: list[set[int]] = []
+        asked_terms: list[set[int]] = []  # each entry's phrasing terms, for rarity
+        doc_terms: list[set[int]] = []
+        bodies: list[set[int]] = []
+        position = 0
+        for index, entry in enumerate(entries):
+            count = 1 + len(entry.alternates)
+            asked: set[int] = set()
+            for line in lines[position : position + count]:
+                found, exact = terms_of(line, key=True)
+                phrasing_terms.append(found)
+                asked |= found
+                self._exact.setdefault(exact, index)
+            body = terms_of(lines[position + count])[0]
+            position += count + 1
+            self._offsets.append(len(phrasing_terms))
+            asked_terms.append(asked)
+            bodies.append(body)
+            doc_terms.append(asked | body)
+        sentence_terms = [
+            terms_of(line)[0] for line in lines[position : position + len(self._sentences)]
+        ]
+        position += len(self._sentences)
+        paragraph_terms = {
+            p.number: terms_of(line)[0]
+            for p, line in zip(paragraphs, lines[position:], strict=True)
+        }
+        # What an entry's answer stands on: its answer, quotes and the paragraphs it cites
+        # (checked for the few candidates of a question, not indexed).
+        self._paragraph_terms = {n: frozenset(t) for n, t in paragraph_terms.items()}
+
+        n_terms = len(self._term_list)
+        self._phrasings = _Postings(phrasing_terms, n_terms)
+        self._docs = _Postings(doc_terms, n_terms)
+        self._bodies = _Postings(bodies, n_terms)
+        self._sentence_index = _Postings(sentence_terms, n_terms)
+        offsets = np.asarray(self._offsets, dtype=np.int64)
+        self._owner = np.repeat(np.arange(len(entries), dtype=np.int32), offsets[1:] - offsets[:-1])
 
         # Rarity of each stem over how questions are asked (entries' phrasings) and the
-        # article's sentences; answers repeat words like "article" and "author" too often
-        # to say how telling those words are in a question. Words only answers use count once.
-        df: Counter[str] = Counter()
-        for terms in (*self._phrasing_terms, *self._sentence_terms):
-            df.update(terms)
-        for terms in self._doc_terms:
-            df.update(t for t in terms if t not in df)
-        n_docs = len(self._doc_terms) + len(self._sentence_terms)
-        self._idf = {t: _idf(n_docs, c) for t, c in df.items()}
-        self._unknown_idf = _idf(n_docs, 0)
-        self._phrasing_mass = [sum(self._idf[t] for t in p) for p in self._phrasing_sets]
-        self._sentence_mass = [sum(self._idf[t] for t in p) for p in self._sentence_terms]
+        # article's sentences; answers repeat words like "article" and "author" too often to
+        # say how telling those words are in a question. Words only answers use count once.
+        df = _Postings(asked_terms, n_terms).frequencies()
+        df += self._sentence_index.frequencies()
+        df = np.maximum(df, 1)
+        n_docs = len(entries) + len(self._sentences)
+        self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        self._unknown_idf = math.log1p((n_docs + 0.5) / 0.5)
+        self._phrasing_mass = self._phrasings.row_sums(self._idf)
+        self._sentence_mass = self._sentence_index.row_sums(self._idf)
         # Surface words of the knowledge base, for typo correction.
-        self._vocabulary = sorted(
-            w for w in vocabulary if len(w) >= 4 and not w.isdigit() and w not in STOPWORDS
-        )
+        self._vocabulary: dict[int, list[str]] = {}  # by length
+        for w in sorted(set(chain.from_iterable(words_to_terms.spelled.values()))):
+            if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS:
+                self._vocabulary.setdefault(len(w), []).append(w)
         self._typos: dict[str, tuple[str, float] | None] = {}
+        self._fuzzy: dict[int, str] = {}  # phrasing row -> its sorted stems, built on demand
+        n_rows = len(phrasing_terms)
+        if n_rows <= FUZZY_FULL_SCAN_LIMIT:
+            self._all_fuzzy: list[str] | None = [self._fuzzy_of(j) for j in range(n_rows)]
+        else:
+            self._all_fuzzy = None
+        self._sentence_fuzzy = [
+            " ".join(sorted(self._term_list[t] for t in terms)) for terms in sentence_terms
+        ]
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
 
-        self._bm25: bm25s.BM25 | None = None
-        self._bm25_vocab: Mapping[str, int] = {}
-        if corpus:
-            self._bm25 = bm25s.BM25()
-            self._bm25.index([doc or [""] for doc in corpus], show_progress=False)
-            self._bm25_vocab = self._bm25.vocab_dict
+    def _fuzzy_of(self, row: int) -> str:
+        text = self._fuzzy.get(row)
+        if text is None:
+            terms = self._term_list
+            text = " ".join(sorted(terms[t] for t in self._phrasings.terms_of(row)))
+            self._fuzzy[row] = text
+        return text
 
     # ------------------------------------------------------------------ query side
+
+    def _weight(self, stem: str) -> float:
+        term = self._term_id.get(stem)
+        return float(self._idf[term]) if term is not None else self._unknown_idf
 
     def _query(self, question: str) -> _Query:
         """Content stems of the question with their weight and credit."""
         weights: dict[str, float] = {}
         credit: dict[str, float] = {}
-        stems: list[str] = []
-        expanded = self._analyser.expand(question[:MAX_QUERY_CHARS])
+        expanded = self._analyser.expand(normalize(question[:MAX_QUERY_CHARS]).split())
         for word, share in expanded:
             if word in STOPWORDS:
                 continue
             stem = self._analyser.stem(word)
             sure = 1.0
-            if stem not in self._idf:
+            if stem not in self._term_id:
                 fixed = self._correct(word)
                 if fixed is None:
                     sure = 0.0
                 else:
                     stem, sure = fixed
-            stems.append(stem)
             weights[stem] = max(weights.get(stem, 0.0), share * self._weight(stem))
             credit[stem] = max(credit.get(stem, 0.0), sure)
         known = sum(w for t, w in weights.items() if credit[t] > 0)
+        fuzzy = " ".join(sorted(t for t in weights if credit[t] > 0))
         words = " ".join(w for w, _ in expanded)
-        return _Query(weights, credit, " ".join(stems), sum(weights.values()), known, words)
+        return _Query(weights, credit, fuzzy, sum(weights.values()), known, words)
 
     def _correct(self, word: str) -> tuple[str, float] | None:
         """The known word a misspelt word most likely is, and how much to trust that."""
@@ -270,7 +420,15 @@ class Matcher:
         if word in self._typos:
             return self._typos[word]
         cutoff = 85 if len(word) >= 6 else 88
-        found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        # fuzz.ratio >= 85 leaves room for a length difference of about 15%.
+        spread = 2 + len(word) // 8
+        choices = list(
+            chain.from_iterable(
+                self._vocabulary.get(n, ())
+                for n in range(len(word) - spread, len(word) + spread + 1)
+            )
+        )
+        found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         result = None
         if found is not None:
             trust = 0.5 + 0.5 * (found[1] - cutoff) / (100 - cutoff)
@@ -280,9 +438,6 @@ class Matcher:
         self._typos[word] = result
         return result
 
-    def _weight(self, term: str) -> float:
-        return self._idf.get(term, self._unknown_idf)
-
     def _coverage(self, query: _Query, terms: frozenset[str]) -> float:
         """The share of the known words' weight in the question that `terms` contain."""
         if not query.known:
@@ -290,116 +445,153 @@ class Matcher:
         matched = sum(w * query.credit[t] for t, w in query.weights.items() if t in terms)
         return matched / query.known
 
-    def _candidates(self, query: _Query) -> set[int]:
-        found: set[int] = set()
-        if self._bm25 is not None:
-            ids = [
-                self._bm25_vocab[t]
-                for t in query.weights
-                if query.credit[t] > 0 and t in self._bm25_vocab
-            ]
-            if ids:
-                scores = self._bm25.get_scores(ids)
-                k = min(CANDIDATES, len(scores))
-                top = np.argpartition(-scores, k - 1)[:k]
-                found.update(int(i) for i in top if scores[i] > 0)
-        if query.fuzzy and len(self._fuzzy) <= FUZZY_FULL_SCAN_LIMIT:
-            for _, _, index in process.extract(
-                query.fuzzy,
-                self._fuzzy,
-                scorer=fuzz.token_sort_ratio,
-                limit=CANDIDATES,
-                score_cutoff=50,
-            ):
-                found.add(self._fuzzy_owner[index])
-        return found
-
-    def _evidence(
-        self, query: _Query, terms: frozenset[str], mass: float, fuzzy: str
-    ) -> tuple[float, float, float, float]:
-        """Recall, precision, their harmonic mean and fuzzy similarity for one phrasing."""
-        matched = [t for t in query.weights if t in terms]
-        recall = sum(query.weights[t] * query.credit[t] for t in matched) / query.known
-        precision = sum(self._idf[t] * query.credit[t] for t in matched) / mass if mass else 0.0
-        both = 2 * recall * precision / (recall + precision) if matched else 0.0
-        return recall, precision, both, fuzz.token_sort_ratio(query.fuzzy, fuzzy) / 100
-
-    def _candidate(
-        self,
-        query: _Query,
-        index: int,
-        phrasings: range,
-        doc: frozenset[str],
-        ground: frozenset[str],
-        sentence: bool,
-    ) -> Candidate:
-        """Score one entry (or sentence) from its best phrasing and its whole document."""
-        best = (0.0, 0.0, 0.0, 0.0)
-        fuzzy = 0.0
-        for j in phrasings:
-            if sentence:
-                found = self._evidence(
-                    query, self._sentence_terms[j], self._sentence_mass[j], self._sentence_fuzzy[j]
-                )
-            else:
-                found = self._evidence(
-                    query, self._phrasing_sets[j], self._phrasing_mass[j], self._fuzzy[j]
-                )
-            best = max(best, found, key=lambda e: e[2] + e[3])  # F1 plus fuzzy
-            fuzzy = max(fuzzy, found[3])
-        document = self._coverage(query, doc)
-        unknown = 1 - query.known / query.total
-        information = sum(w * query.credit[t] for t, w in query.weights.items() if t in doc)
-        grounding = self._coverage(query, ground)
-        features = (
-            best[0],
-            best[1],
-            best[2],
-            document,
-            grounding,
-            fuzzy,
-            unknown,
-            math.log1p(information),
-        )
-        z = CALIBRATION[0] + sum(c * x for c, x in zip(CALIBRATION[1:], features, strict=True))
-        return Candidate(index, information, features, 1 / (1 + math.exp(-z)))
-
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
         """Entries and article sentences considered for a question, best first."""
         query = self._query(question)
         if not query.known:
             return [], []
-        offsets = self._offsets
+        terms: list[int] = []
+        matched: list[float] = []  # weight x credit: recall and coverage numerators
+        specific: list[float] = []  # IDF x credit: precision numerators
+        for stem, weight in query.weights.items():
+            term = self._term_id.get(stem)
+            if term is not None and query.credit[stem] > 0:
+                terms.append(term)
+                matched.append(weight * query.credit[stem])
+                specific.append(float(self._idf[term]) * query.credit[stem])
+        recall_sum, precision_sum = self._phrasings.sums(terms, matched, specific)
+        (information,) = self._docs.sums(terms, matched)
+        entries = self._rank_entries(query, recall_sum, precision_sum, information)
+        sentences = self._rank_sentences(query, terms, matched, specific)
+        return entries, sentences
+
+    def _phrasing_evidence(
+        self, query: _Query, rows: np.ndarray, recall_sum: np.ndarray, precision_sum: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Recall, precision and F1 of the given phrasing rows."""
+        recall = recall_sum[rows] / query.known
+        mass = self._phrasing_mass[rows]
+        precision = np.divide(precision_sum[rows], mass, out=np.zeros(len(rows)), where=mass > 0)
+        total = recall + precision
+        both = np.divide(2 * recall * precision, total, out=np.zeros(len(rows)), where=total > 0)
+        return recall, precision, both
+
+    def _rank_entries(
+        self,
+        query: _Query,
+        recall_sum: np.ndarray,
+        precision_sum: np.ndarray,
+        information: np.ndarray,
+    ) -> list[Candidate]:
+        n_entries = len(self.kb.entries)
+        if not n_entries:
+            return []
+        # Only phrasings sharing a word with the question can score: work on those alone.
+        hit = np.flatnonzero(recall_sum)
+        best_both = np.zeros(n_entries)
+        np.maximum.at(
+            best_both,
+            self._owner[hit],
+            self._phrasing_evidence(query, hit, recall_sum, precision_sum)[2],
+        )
+        document = information / query.known
+        prescore = 0.6 * best_both + 0.4 * document
+        found: set[int] = set()
+        k = min(CANDIDATES, n_entries)
+        top = np.argpartition(-prescore, k - 1)[:k]
+        found.update(int(i) for i in top if prescore[i] > 0)
+        if self._all_fuzzy is not None and query.fuzzy:
+            for _, _, row in process.extract(
+                query.fuzzy,
+                self._all_fuzzy,
+                scorer=fuzz.ratio,
+                limit=FUZZY_CANDIDATES,
+                score_cutoff=60,
+            ):
+                found.add(int(self._owner[row]))
         exact = self._exact.get(query.words)
-        found = self._candidates(query)
         if exact is not None:
             found.add(exact)
-        entries = [
-            self._candidate(
-                query,
-                i,
-                range(offsets[i], offsets[i + 1]),
-                self._doc_terms[i],
-                self._ground_terms[i],
-                False,
+        if not found:
+            return []
+        ordered = sorted(found)
+        offsets = self._offsets
+        rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in ordered])
+        recall, precision, both = self._phrasing_evidence(query, rows, recall_sum, precision_sum)
+        if self._all_fuzzy is not None:
+            all_fuzzy = self._all_fuzzy
+            fuzzy = list(
+                chain.from_iterable(all_fuzzy[offsets[i] : offsets[i + 1]] for i in ordered)
             )
-            for i in found
-        ]
-        if exact is not None:
-            # Asked word for word as one of the entry's phrasings: that entry, confidently.
-            entries = [
-                replace(c, confidence=max(c.confidence, EXACT_CONFIDENCE), exact=True)
-                if c.index == exact
-                else c
-                for c in entries
-            ]
-        entries.sort(key=lambda c: (not c.exact, -c.confidence))
-        sentences = [
-            self._candidate(query, i, range(i, i + 1), terms, terms, True)
-            for i, terms in enumerate(self._sentence_terms)
-        ]
-        sentences.sort(key=lambda c: -c.confidence)
-        return entries, sentences
+        else:
+            fuzzy = [self._fuzzy_of(int(j)) for j in rows]
+        similarity = process.cdist([query.fuzzy], fuzzy, scorer=fuzz.ratio)[0] / 100
+        unknown = 1 - query.known / query.total
+        candidates: list[Candidate] = []
+        position = 0
+        for index in ordered:
+            segment = slice(position, position + offsets[index + 1] - offsets[index])
+            position = segment.stop
+            best = segment.start + int(np.argmax(both[segment] + similarity[segment]))
+            features = (
+                float(recall[best]),
+                float(precision[best]),
+                float(both[best]),
+                float(document[index]),
+                self._grounding(query, index),
+                float(similarity[segment].max()),
+                unknown,
+                math.log1p(float(information[index])),
+            )
+            is_exact = index == exact
+            confidence = _calibrated(features)
+            if is_exact:
+                confidence = max(confidence, EXACT_CONFIDENCE)
+            candidates.append(
+                Candidate(index, float(information[index]), features, confidence, is_exact)
+            )
+        candidates.sort(key=lambda c: (not c.exact, -c.confidence))
+        return candidates
+
+    def _grounding(self, query: _Query, index: int) -> float:
+        """The share of the question's known weight that the entry's answer stands on."""
+        grounds = set(self._bodies.terms_of(index).tolist()).union(
+            *(self._paragraph_terms.get(s.paragraph, ()) for s in self.kb.entries[index].sources)
+        )
+        matched = 0.0
+        for stem, weight in query.weights.items():
+            term = self._term_id.get(stem)
+            if term is not None and term in grounds:
+                matched += weight * query.credit[stem]
+        return matched / query.known
+
+    def _rank_sentences(
+        self, query: _Query, terms: list[int], matched: list[float], specific: list[float]
+    ) -> list[Candidate]:
+        if not self._sentences:
+            return []
+        recall_sum, precision_sum = self._sentence_index.sums(terms, matched, specific)
+        recall = recall_sum / query.known
+        precision = np.divide(
+            precision_sum,
+            self._sentence_mass,
+            out=np.zeros_like(precision_sum),
+            where=self._sentence_mass > 0,
+        )
+        unknown = 1 - query.known / query.total
+        candidates: list[Candidate] = []
+        for index in np.argsort(-recall)[:SENTENCE_CANDIDATES]:
+            i = int(index)
+            if recall[i] <= 0:
+                break
+            r, p = float(recall[i]), float(precision[i])
+            f1 = 2 * r * p / (r + p) if r + p else 0.0
+            similarity = fuzz.ratio(query.fuzzy, self._sentence_fuzzy[i]) / 100
+            information = float(recall_sum[i])
+            features = (r, p, f1, r, r, similarity, unknown, math.log1p(information))
+            candidates.append(Candidate(i, information, features, _calibrated(features)))
+        candidates.sort(key=lambda c: -c.confidence)
+        return candidates
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
         """The answer, suggestions or silence for a question.
@@ -489,8 +681,9 @@ def _entry_body(entry: Entry) -> str:
     return " ".join((entry.answer, *(s.quote for s in entry.sources)))
 
 
-def _idf(n_docs: int, df: int) -> float:
-    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+def _calibrated(features: tuple[float, ...]) -> float:
+    z = CALIBRATION[0] + sum(c * x for c, x in zip(CALIBRATION[1:], features, strict=True))
+    return 1 / (1 + math.exp(-z))
 
 
 def _percent(score: float) -> int:

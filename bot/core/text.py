@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 __all__ = [
     "MAX_QUERY_CHARS",
     "normalize",
+    "normalize_many",
     "normalize_quote",
     "phrasing_key",
+    "squeeze",
     "strip_markup",
     "tokens",
 ]
@@ -29,8 +32,12 @@ _SHORTCODE = re.compile(r":[a-z0-9_+-]{1,32}:")
 _POSSESSIVE = re.compile(r"['’](?:s\b)?")
 # Anything that is not a letter or digit of any script (\w also admits "_").
 _NON_WORD = re.compile(r"[\W_]+")
-_STRETCHED = re.compile(r"(\D)\1{2,}")
+_STRETCHED = re.compile(r"([^\d\n])\1{2,}")
 _SPACES = re.compile(r"\s+")
+# The byte-string forms used by normalize_many's fast path for plain ASCII text.
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+_SHORTCODE_BYTES = re.compile(_SHORTCODE.pattern.encode())
+_POSSESSIVE_BYTES = re.compile(rb"'(?:s\b)?")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
@@ -55,6 +62,47 @@ def normalize(text: str) -> str:
     text = _NON_WORD.sub(" ", text)
     text = _STRETCHED.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def normalize_many(texts: Sequence[str], *, squeeze: bool = True) -> list[str]:
+    """normalize() of many texts, fast for plain ASCII text (index builds).
+
+    Plain ASCII text without markup takes a path of a few C-level byte-string calls;
+    anything else goes through normalize(). squeeze=False leaves stretched letters
+    ("whaaat") as they are on the fast path, for a caller that squeezes each distinct word
+    once instead.
+    """
+    out: list[str] = []
+    for raw in texts:
+        text = raw
+        if not text.isascii():
+            text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+            if not text.isascii():
+                out.append(normalize(raw))
+                continue
+        low = text.lower().encode()
+        if (
+            b"<" in low
+            or b"@" in low
+            or b"`" in low
+            or b">" in low
+            or b"http" in low
+            or b"www." in low
+        ):
+            out.append(normalize(raw))
+            continue
+        if b":" in low:
+            low = _SHORTCODE_BYTES.sub(b" ", low)
+        if b"'" in low:
+            low = _POSSESSIVE_BYTES.sub(b"", low)
+        line = b" ".join(low.translate(_ASCII_NON_WORD).split()).decode()
+        out.append(_STRETCHED.sub(r"\1", line) if squeeze else line)
+    return out
+
+
+def squeeze(word: str) -> str:
+    """Stretched letters squeezed: "whaaat" -> "what"."""
+    return _STRETCHED.sub(r"\1", word)
 
 
 def tokens(text: str) -> list[str]:
