@@ -15,9 +15,11 @@ Misspelt content words are mapped to the nearest known word (rapidfuzz), with pa
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
@@ -27,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from .lexicon import INTERROGATIVES, SMALL_TALK, STOPWORDS
 from .models import Entry, KnowledgeBase, Reply, Source, Suggestion
-from .text import MAX_QUERY_CHARS, normalize, normalize_many, squeeze
+from .text import MAX_QUERY_CHARS, normalize, squeeze, words_of_many
 
 __all__ = ["CALIBRATION", "Candidate", "MatchSettings", "Matcher", "is_question"]
 
@@ -38,7 +40,8 @@ _stemmer = Stemmer.Stemmer("english")
 # the lexical evidence alone picks them, so a question costs about the same at any size.
 FUZZY_FULL_SCAN_LIMIT = 20_000
 CANDIDATES = 12
-CHANGED, PHRASE_START = -2, -3  # markers in the index's word cache
+_CHUNK = 65_536  # texts read at once by an index build
+_PHRASING, _BODY, _SENTENCE, _PARAGRAPH = range(4)  # what an indexed text is
 FUZZY_CANDIDATES = 8
 SENTENCE_CANDIDATES = 6
 EXACT_CONFIDENCE = 0.9
@@ -160,9 +163,9 @@ class _Analyser:
         out.extend(words[done:])
         return out
 
-    def starts_phrase(self, word: str) -> bool:
-        """Whether a synonym of several words begins with this word."""
-        return word in self._phrases
+    def phrases(self) -> list[tuple[str, ...]]:
+        """The synonyms of several words."""
+        return [key for key in self._synonyms if len(key) > 1]
 
     def has_phrase(self, line: str) -> bool:
         """Whether a synonym of several words occurs in a normalised line."""
@@ -179,31 +182,26 @@ class _Analyser:
         return stem
 
 
-class _WordTerms(dict[str, tuple[int, ...]]):
-    """Word -> the term ids it stands for, filled on first sight, so each distinct word of
-    the knowledge base is analysed once: stretched letters squeezed, a one-word synonym
-    expanded, stopwords dropped, the rest stemmed."""
+class _Words(dict[str, int]):
+    """Word -> word id, filled on first sight, so each distinct word of the knowledge base is
+    analysed once: stretched letters squeezed, a one-word synonym expanded, stopwords dropped,
+    the rest stemmed into term ids."""
 
     def __init__(self, analyser: _Analyser, term_id: dict[str, int], terms: list[str]) -> None:
         super().__init__()
         self._analyser = analyser
         self._term_id = term_id
         self._terms = terms
-        self.spelled: dict[str, tuple[str, ...]] = {}  # word -> the words it stands for
+        self.spelled: list[tuple[str, ...]] = []  # word id -> the words it stands for
+        self.terms: list[tuple[int, ...]] = []  # word id -> its term ids
 
-    def __missing__(self, word: str) -> tuple[int, ...]:
+    def __missing__(self, word: str) -> int:
         squeezed = squeeze(word)
-        words = tuple(w for w, _ in self._analyser.expand([squeezed]))
-        self.spelled[word] = words
-        terms = [t for t in map(self.term, words) if t >= 0]
-        # Markers, removed by the caller: the word becomes other words (exact-match keys
-        # must use those), or may start a synonym of several words.
-        if words != (word,):
-            terms.append(CHANGED)
-        if self._analyser.starts_phrase(squeezed):
-            terms.append(PHRASE_START)
-        self[word] = result = tuple(terms)
-        return result
+        spelled = tuple(w for w, _ in self._analyser.expand([squeezed]))
+        self.spelled.append(spelled)
+        self.terms.append(tuple(t for t in map(self.term, spelled) if t >= 0))
+        self[word] = index = len(self.spelled) - 1
+        return index
 
     def term(self, word: str) -> int:
         """The term id of a normalised, squeezed word (-1 for a stopword)."""
@@ -216,25 +214,98 @@ class _WordTerms(dict[str, tuple[int, ...]]):
             self._terms.append(stem)
         return term
 
+    @property
+    def n_terms(self) -> int:
+        """How many distinct terms there are so far."""
+        return len(self._terms)
+
+    def spellings(self) -> set[str]:
+        """Every word of the knowledge base, squeezed and expanded."""
+        return set(chain.from_iterable(self.spelled))
+
+
+def _texts_with_phrases(
+    ids: np.ndarray, owner: np.ndarray, words: _Words, analyser: _Analyser
+) -> list[int]:
+    """Texts where the first two words of a synonym of several words occur in a row."""
+    pairs = []
+    for phrase in analyser.phrases():
+        first, second = words.get(phrase[0]), words.get(phrase[1])
+        if first is not None and second is not None:
+            pairs.append(first * len(words.spelled) + second)
+    if not pairs or len(ids) < 2:
+        return []
+    adjacent = ids[:-1] * len(words.spelled) + ids[1:]
+    hits = np.flatnonzero(np.isin(adjacent, pairs) & (owner[:-1] == owner[1:]))
+    return sorted(set(owner[hits].tolist()))
+
+
+def _text_terms(texts: list[str], words: _Words, analyser: _Analyser) -> np.ndarray:
+    """Which terms each text contains, as sorted unique keys text * n_terms + term.
+
+    Texts are read in chunks, so the words of a large knowledge base never all exist as
+    strings at once; the chunk's words become word ids, and the word ids term ids, in numpy.
+    """
+    text_parts: list[np.ndarray] = []
+    term_parts: list[np.ndarray] = []
+    for start in range(0, len(texts), _CHUNK):
+        chunk = texts[start : start + _CHUNK]
+        tokens, owner, counts = words_of_many(chunk)
+        ids = np.fromiter(map(words.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        special: list[int] = []
+        first = np.zeros(len(chunk), dtype=np.int64)  # a text's words are contiguous
+        if len(owner):
+            changes = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+            first[owner[changes]] = changes
+        for i in _texts_with_phrases(ids, owner, words, analyser):
+            # A synonym of several words: expand the text as a question is.
+            line_words = tokens[first[i] : first[i] + counts[i]]
+            squeezed = [w for t in line_words for w in words.spelled[words[t]]]
+            if analyser.has_phrase(" ".join(squeezed)):
+                special.append(i)
+                found = {t for t in map(words.term, analyser.expand_plain(squeezed)) if t >= 0}
+                text_parts.append(np.full(len(found), start + i, dtype=np.int64))
+                term_parts.append(np.fromiter(found, dtype=np.int64, count=len(found)))
+        if special:
+            dropped = np.zeros(len(chunk), dtype=bool)
+            dropped[special] = True
+            keep = ~dropped[owner]
+            ids, owner = ids[keep], owner[keep]
+        del tokens
+        lengths = np.fromiter(map(len, words.terms), dtype=np.int64, count=len(words.terms))
+        pointers = np.concatenate(([0], np.cumsum(lengths)))
+        flat = np.fromiter(
+            chain.from_iterable(words.terms), dtype=np.int64, count=int(pointers[-1])
+        )
+        per_word = lengths[ids]
+        total = int(per_word.sum())
+        within = np.arange(total) - np.repeat(np.cumsum(per_word) - per_word, per_word)
+        term_parts.append(flat[np.repeat(pointers[ids], per_word) + within])
+        text_parts.append(np.repeat(owner + start, per_word))
+    n_terms = max(words.n_terms, 1)
+    return _unique(np.concatenate(text_parts) * n_terms + np.concatenate(term_parts))
+
 
 class _Postings:
     """Which rows (phrasings, entries or sentences) contain each term: a sparse matrix."""
 
-    def __init__(self, rows: list[set[int]], n_terms: int) -> None:
-        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        total = int(lengths.sum())
-        # The pairs in row order: a row's terms.
-        self.row_terms = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=total)
-        self.row_pointers = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self.row_pointers[1:])
-        row_of_pair = np.repeat(np.arange(len(rows), dtype=np.int32), lengths)
-        # The pairs in term order: a term's rows.
+    def __init__(self, rows: np.ndarray, terms: np.ndarray, n_rows: int, n_terms: int) -> None:
+        """Pairs (row, term), unique and sorted by row."""
+        self.n_rows = n_rows
+        self.row_terms = terms.astype(np.int32)
+        self.row_pointers = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=self.row_pointers[1:])
+        self._row_of_pair = rows.astype(np.int32)
         order = np.argsort(self.row_terms, kind="stable")
-        self.rows = row_of_pair[order]
+        self.rows = self._row_of_pair[order]
         self.pointers = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.row_terms, minlength=n_terms), out=self.pointers[1:])
-        self.n_rows = len(rows)
-        self._row_of_pair = row_of_pair
+
+    @classmethod
+    def unique(cls, rows: np.ndarray, terms: np.ndarray, n_rows: int, n_terms: int) -> _Postings:
+        """From pairs that may repeat, in any order."""
+        keys = _unique(rows.astype(np.int64) * max(n_terms, 1) + terms)
+        return cls(keys // max(n_terms, 1), keys % max(n_terms, 1), n_rows, n_terms)
 
     def frequencies(self) -> np.ndarray:
         """In how many rows each term appears."""
@@ -272,87 +343,78 @@ class Matcher:
         self.kb = kb
         self.settings = settings or MatchSettings()
         self._analyser = _Analyser(kb.synonyms)
+        with _gc_paused():
+            self._build(kb)
+
+    def _build(self, kb: KnowledgeBase) -> None:
+        """Index every phrasing, answer and article sentence."""
         entries = kb.entries
         self._sentences = kb.article.sentences()
         paragraphs = kb.article.paragraphs
-
+        # Every text, and what it is: the phrasings and the body of each entry in turn, then
+        # the article's sentences and paragraphs.
         texts: list[str] = []
-        for entry in entries:
-            texts.extend(entry.phrasings)
+        kinds: list[int] = []
+        owners: list[int] = []  # entry, sentence or paragraph index
+        self._offsets = [0]  # entry i's phrasings are rows _offsets[i]:_offsets[i + 1]
+        for index, entry in enumerate(entries):
+            phrasings = entry.phrasings
+            texts.extend(phrasings)
             texts.append(_entry_body(entry))
+            kinds.extend([_PHRASING] * len(phrasings) + [_BODY])
+            owners.extend([index] * (len(phrasings) + 1))
+            self._offsets.append(self._offsets[-1] + len(phrasings))
         texts.extend(s for _, s in self._sentences)
+        kinds.extend([_SENTENCE] * len(self._sentences))
+        owners.extend(range(len(self._sentences)))
         texts.extend(p.text for p in paragraphs)
-        lines = normalize_many(texts, squeeze=False)
-        # Every word seen maps to its term id, or -1 for a stopword: one dict lookup a word.
+        kinds.extend([_PARAGRAPH] * len(paragraphs))
+        owners.extend(range(len(paragraphs)))
+
         self._term_id: dict[str, int] = {}
         self._term_list: list[str] = []
-        words_to_terms = _WordTerms(self._analyser, self._term_id, self._term_list)
-        lookup = words_to_terms.__getitem__
-        spelled = words_to_terms.spelled.__getitem__
+        words = _Words(self._analyser, self._term_id, self._term_list)
+        pairs = _text_terms(texts, words, self._analyser)
+        n_terms = len(self._term_list)
+        kind = np.asarray(kinds, dtype=np.int8)
+        owner = np.asarray(owners, dtype=np.int64)
+        text_of_pair, term_of_pair = np.divmod(pairs, max(n_terms, 1))
 
-        def terms_of(line: str, *, key: bool = False) -> tuple[set[int], str]:
-            """The term ids of a normalised line and, when asked, its exact-match key: its
-            words as a question's would be."""
-            words = line.split()
-            found = set(chain.from_iterable(map(lookup, words)))
-            if PHRASE_START in found and self._analyser.has_phrase(line):
-                # A synonym of several words: expand the line as a question is.
-                squeezed = [w for word in words for w in spelled(word)]
-                expanded = self._analyser.expand_plain(squeezed)
-                found = {t for t in map(words_to_terms.term, expanded) if t >= 0}
-                return found, " ".join(expanded) if key else ""
-            if key and CHANGED in found:
-                line = " ".join(chain.from_iterable(map(spelled, words)))
-            found.discard(CHANGED)
-            found.discard(PHRASE_START)
-            return found, line
+        def rows_and_terms(wanted: int) -> tuple[np.ndarray, np.ndarray]:
+            chosen = kind[text_of_pair] == wanted
+            return text_of_pair[chosen], term_of_pair[chosen]
 
-        self._exact: dict[str, int] = {}  # a phrasing's words -> its entry
-        self._offsets = [0]  # entry i's phrasings are rows _offsets[i]:_offsets[i + 1]
-        phrasing_terms: list[set[int]] = []
-        asked_terms: list[set[int]] = []  # each entry's phrasing terms, for rarity
-        doc_terms: list[set[int]] = []
-        bodies: list[set[int]] = []
-        position = 0
-        for index, entry in enumerate(entries):
-            count = 1 + len(entry.alternates)
-            asked: set[int] = set()
-            for line in lines[position : position + count]:
-                found, exact = terms_of(line, key=True)
-                phrasing_terms.append(found)
-                asked |= found
-                self._exact.setdefault(exact, index)
-            body = terms_of(lines[position + count])[0]
-            position += count + 1
-            self._offsets.append(len(phrasing_terms))
-            asked_terms.append(asked)
-            bodies.append(body)
-            doc_terms.append(asked | body)
-        sentence_terms = [
-            terms_of(line)[0] for line in lines[position : position + len(self._sentences)]
-        ]
-        position += len(self._sentences)
-        paragraph_terms = {
-            p.number: terms_of(line)[0]
-            for p, line in zip(paragraphs, lines[position:], strict=True)
-        }
+        texts_of, terms_of = rows_and_terms(_PHRASING)
+        phrasing_row = np.cumsum(kind == _PHRASING) - 1  # text -> phrasing row
+        self._phrasings = _Postings(phrasing_row[texts_of], terms_of, self._offsets[-1], n_terms)
+        entry_of_phrasing = owner[texts_of]
+        asked = _Postings.unique(entry_of_phrasing, terms_of, len(entries), n_terms)
+        body_texts, body_terms = rows_and_terms(_BODY)
+        self._bodies = _Postings(owner[body_texts], body_terms, len(entries), n_terms)
+        self._docs = _Postings.unique(
+            np.concatenate([entry_of_phrasing, owner[body_texts]]),
+            np.concatenate([terms_of, body_terms]),
+            len(entries),
+            n_terms,
+        )
+        sentence_texts, sentence_terms = rows_and_terms(_SENTENCE)
+        self._sentence_index = _Postings(
+            owner[sentence_texts], sentence_terms, len(self._sentences), n_terms
+        )
+        paragraph_texts, paragraph_terms = rows_and_terms(_PARAGRAPH)
         # What an entry's answer stands on: its answer, quotes and the paragraphs it cites
         # (checked for the few candidates of a question, not indexed).
-        self._paragraph_terms = {n: frozenset(t) for n, t in paragraph_terms.items()}
-
-        n_terms = len(self._term_list)
-        self._phrasings = _Postings(phrasing_terms, n_terms)
-        self._docs = _Postings(doc_terms, n_terms)
-        self._bodies = _Postings(bodies, n_terms)
-        self._sentence_index = _Postings(sentence_terms, n_terms)
+        self._paragraph_terms = {
+            p.number: frozenset(paragraph_terms[owner[paragraph_texts] == i].tolist())
+            for i, p in enumerate(paragraphs)
+        }
         offsets = np.asarray(self._offsets, dtype=np.int64)
         self._owner = np.repeat(np.arange(len(entries), dtype=np.int32), offsets[1:] - offsets[:-1])
 
         # Rarity of each stem over how questions are asked (entries' phrasings) and the
         # article's sentences; answers repeat words like "article" and "author" too often to
         # say how telling those words are in a question. Words only answers use count once.
-        df = _Postings(asked_terms, n_terms).frequencies()
-        df += self._sentence_index.frequencies()
+        df = asked.frequencies() + self._sentence_index.frequencies()
         df = np.maximum(df, 1)
         n_docs = len(entries) + len(self._sentences)
         self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
@@ -361,20 +423,44 @@ class Matcher:
         self._sentence_mass = self._sentence_index.row_sums(self._idf)
         # Surface words of the knowledge base, for typo correction.
         self._vocabulary: dict[int, list[str]] = {}  # by length
-        for w in sorted(set(chain.from_iterable(words_to_terms.spelled.values()))):
+        for w in sorted(words.spellings()):
             if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS:
                 self._vocabulary.setdefault(len(w), []).append(w)
         self._typos: dict[str, tuple[str, float] | None] = {}
         self._fuzzy: dict[int, str] = {}  # phrasing row -> its sorted stems, built on demand
-        n_rows = len(phrasing_terms)
+        self._exact: dict[str, int] = {}  # a phrasing's words -> its entry (small bases)
+        self._exact_keys: dict[int, str] = {}  # phrasing row -> its exact-match key
+        n_rows = self._offsets[-1]
+        self._all_fuzzy: list[str] | None = None
         if n_rows <= FUZZY_FULL_SCAN_LIMIT:
-            self._all_fuzzy: list[str] | None = [self._fuzzy_of(j) for j in range(n_rows)]
-        else:
-            self._all_fuzzy = None
+            self._all_fuzzy = [self._fuzzy_of(j) for j in range(n_rows)]
+            # Small bases know every exact phrasing up front; large ones check candidates.
+            for index, entry in enumerate(entries):
+                for phrasing in entry.phrasings:
+                    self._exact.setdefault(self._words_key(phrasing), index)
         self._sentence_fuzzy = [
-            " ".join(sorted(self._term_list[t] for t in terms)) for terms in sentence_terms
+            " ".join(sorted(self._term_list[t] for t in self._sentence_index.terms_of(i)))
+            for i in range(len(self._sentences))
         ]
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
+
+    def _words_key(self, text: str) -> str:
+        """A text's words, synonyms expanded: equal for a question and a phrasing it repeats."""
+        return " ".join(w for w, _ in self._analyser.expand(normalize(text).split()))
+
+    def _exact_among(self, query: _Query, candidates: set[int]) -> int | None:
+        """The entry one of whose phrasings the question repeats word for word, if any."""
+        if self._all_fuzzy is not None:
+            return self._exact.get(query.words)
+        for index in sorted(candidates):
+            entry = self.kb.entries[index]
+            for row, phrasing in enumerate(entry.phrasings, start=self._offsets[index]):
+                key = self._exact_keys.get(row)
+                if key is None:
+                    key = self._exact_keys[row] = self._words_key(phrasing)
+                if key == query.words:
+                    return index
+        return None
 
     def _fuzzy_of(self, row: int) -> str:
         text = self._fuzzy.get(row)
@@ -509,7 +595,7 @@ class Matcher:
                 score_cutoff=60,
             ):
                 found.add(int(self._owner[row]))
-        exact = self._exact.get(query.words)
+        exact = self._exact_among(query, found)
         if exact is not None:
             found.add(exact)
         if not found:
@@ -679,6 +765,27 @@ class Matcher:
 
 def _entry_body(entry: Entry) -> str:
     return " ".join((entry.answer, *(s.quote for s in entry.sources)))
+
+
+def _unique(keys: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (a plain sort: np.unique's hashing is slower here)."""
+    keys = np.sort(keys)
+    if keys.size:
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    return keys
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: an index build makes millions of small objects
+    and no cycles, and the collector's passes over them cost a third of a large build."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _calibrated(features: tuple[float, ...]) -> float:

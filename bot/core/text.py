@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import compress
+
+import numpy as np
 
 __all__ = [
     "MAX_QUERY_CHARS",
     "normalize",
-    "normalize_many",
     "normalize_quote",
     "phrasing_key",
     "squeeze",
     "strip_markup",
     "tokens",
+    "words_of_many",
 ]
 
 # Longer questions are cut before any regex runs, so the cost of a message is bounded.
@@ -34,8 +37,8 @@ _POSSESSIVE = re.compile(r"['’](?:s\b)?")
 _NON_WORD = re.compile(r"[\W_]+")
 _STRETCHED = re.compile(r"([^\d\n])\1{2,}")
 _SPACES = re.compile(r"\s+")
-# The byte-string forms used by normalize_many's fast path for plain ASCII text.
-_ASCII_NON_WORD = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+# The byte-string forms used by words_of_many for plain ASCII text.
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() or c == 10 else 32 for c in range(256))
 _SHORTCODE_BYTES = re.compile(_SHORTCODE.pattern.encode())
 _POSSESSIVE_BYTES = re.compile(rb"'(?:s\b)?")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
@@ -64,40 +67,68 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def normalize_many(texts: Sequence[str], *, squeeze: bool = True) -> list[str]:
-    """normalize() of many texts, fast for plain ASCII text (index builds).
+def words_of_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The normalised words of many texts as one list, for index builds.
 
-    Plain ASCII text without markup takes a path of a few C-level byte-string calls;
-    anything else goes through normalize(). squeeze=False leaves stretched letters
-    ("whaaat") as they are on the fast path, for a caller that squeezes each distinct word
-    once instead.
+    Returns the words, the index of the text each word belongs to, and each text's number
+    of words; a text's words are contiguous and in order. Plain ASCII text is processed as
+    one byte string; texts that may hold markup or other scripts go through normalize().
+    Stretched letters are left as they are on the fast path: the caller squeezes each
+    distinct word once.
     """
-    out: list[str] = []
-    for raw in texts:
-        text = raw
-        if not text.isascii():
-            text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-            if not text.isascii():
-                out.append(normalize(raw))
-                continue
-        low = text.lower().encode()
-        if (
-            b"<" in low
-            or b"@" in low
-            or b"`" in low
-            or b">" in low
-            or b"http" in low
-            or b"www." in low
-        ):
-            out.append(normalize(raw))
-            continue
+    fixed = [
+        t
+        if t.isascii()
+        else t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+        for t in texts
+    ]
+    slow = {i for i, t in enumerate(fixed) if "\n" in t or not t.isascii()}
+    batch = [i for i in range(len(texts)) if i not in slow]
+    words: list[str] = []
+    owners: list[np.ndarray] = []
+    if batch:
+        low = "\n".join([fixed[i] for i in batch]).encode().lower()
+        blocked = _blocked_lines(low)
         if b":" in low:
             low = _SHORTCODE_BYTES.sub(b" ", low)
         if b"'" in low:
             low = _POSSESSIVE_BYTES.sub(b"", low)
-        line = b" ".join(low.translate(_ASCII_NON_WORD).split()).decode()
-        out.append(_STRETCHED.sub(r"\1", line) if squeeze else line)
-    return out
+        cleaned = low.translate(_ASCII_NON_WORD)
+        buffer = np.frombuffer(cleaned, dtype=np.uint8)
+        breaks = np.flatnonzero(buffer == 10)
+        letter = (buffer != 32) & (buffer != 10)
+        starts = np.flatnonzero(letter & ~np.concatenate(([False], letter[:-1])))
+        line = np.searchsorted(breaks, starts)  # the batch line of each word
+        words = cleaned.decode().split()
+        owner = np.asarray(batch, dtype=np.int64)[line]
+        if blocked.size:
+            is_blocked = np.zeros(len(batch), dtype=bool)
+            is_blocked[blocked] = True
+            keep = ~is_blocked[line]
+            words = list(compress(words, keep.tolist()))
+            owner = owner[keep]
+            slow.update(batch[i] for i in blocked.tolist())
+        owners.append(owner)
+    for i in sorted(slow):
+        found = normalize(texts[i]).split()
+        words.extend(found)
+        owners.append(np.full(len(found), i, dtype=np.int64))
+    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    return words, owner, np.bincount(owner, minlength=len(texts))
+
+
+def _blocked_lines(low: bytes) -> np.ndarray:
+    """Lines of a lower-cased byte string holding markup that needs normalize()."""
+    positions: list[int] = []
+    for needle in (b"<", b"@", b"`", b">", b"http", b"www."):
+        at = low.find(needle)
+        while at != -1:
+            positions.append(at)
+            at = low.find(needle, at + 1)
+    if not positions:
+        return np.zeros(0, dtype=np.int64)
+    breaks = np.flatnonzero(np.frombuffer(low, dtype=np.uint8) == 10)
+    return np.unique(np.searchsorted(breaks, positions))
 
 
 def squeeze(word: str) -> str:

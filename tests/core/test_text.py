@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.core.text import normalize, normalize_quote
+from bot.core.text import normalize, normalize_quote, squeeze, words_of_many
 
 
 @pytest.mark.parametrize(
@@ -34,3 +36,22 @@ def test_normalize(raw: str, expected: str) -> None:
 def test_normalize_quote_only_touches_whitespace_and_quote_marks() -> None:
     assert normalize_quote("Seoul’s  “fire\nand fury”") == 'Seoul\'s "fire and fury"'
     assert normalize_quote("Seoul") != normalize_quote("seoul")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=60),
+            st.text(alphabet="abcXYZ 's:?!<@>`_\n-’“”é", max_size=40),
+            st.sampled_from(["Whaaat is the NCG??", "see https://x.y", "Seoul’s view", ""]),
+        ),
+        max_size=12,
+    )
+)
+def test_words_of_many_equals_normalize_text_by_text(texts: list[str]) -> None:
+    words, owner, counts = words_of_many(texts)
+    assert counts.tolist() == [len(normalize(t).split()) for t in texts]
+    for index, text in enumerate(texts):
+        mine = [squeeze(w) for w, o in zip(words, owner.tolist(), strict=True) if o == index]
+        assert mine == normalize(text).split()
