@@ -34,7 +34,7 @@ def _fail(error: KnowledgeError) -> int:
 def format_reply(reply: Reply, kb: KnowledgeBase, *, chat: bool = False) -> str:
     """A reply as plain text, the way the console shows it."""
     if not reply.answered:
-        lines = [_SILENT if chat else f"No confident answer (score {reply.score})."]
+        lines = [_SILENT if chat else f"No answer (best score {reply.score})."]
         if reply.suggestions and not chat:
             lines.append("Did you mean:")
             lines += [f"  - {s.question}  [{s.entry_id}, {s.score}]" for s in reply.suggestions]

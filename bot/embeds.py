@@ -241,7 +241,8 @@ def stats_embed(rows: Sequence[EntryStats], kb: KnowledgeBase) -> discord.Embed:
         description=_fit_lines(lines, DESCRIPTION_MAX) or "Nothing asked yet.",
         colour=ANSWER_COLOUR,
     )
-    embed.set_footer(text=f"{len(rows)} entries with activity")
+    noun = "entry" if len(rows) == 1 else "entries"
+    embed.set_footer(text=f"{len(rows)} {noun} with activity")
     return embed
 
 

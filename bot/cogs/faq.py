@@ -297,7 +297,7 @@ class FaqCog(commands.Cog):
         view = ConfirmView(actor, confirm_label="Remove", on_confirm=confirmed)
         await respond(
             interaction,
-            f"Remove `{found.id}`: {safe_text(found.question, 300)}? It stops answering at once.",
+            f"Remove `{found.id}` ({safe_text(found.question, 300)})? It stops answering at once.",
             view=view,
         )
 
