@@ -106,16 +106,7 @@ def _ref_label(ref: str, kb: KnowledgeBase) -> str:
 
 def entry_reply(entry: Entry) -> Reply:
     """A Reply for an entry someone picked directly (show, suggestion button)."""
-    return Reply(
-        question=entry.question,
-        answered=True,
-        kind="faq",
-        entry_id=entry.id,
-        title=entry.question,
-        answer=entry.answer,
-        sources=entry.sources,
-        score=100,
-    )
+    return Reply.for_entry(entry)
 
 
 def _article_line(article: Article) -> str:

@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import KnowledgeError
-from .loader import MAX_FILE_BYTES
+from .loader import load_yaml
 from .matcher import Matcher
 from .models import Reply
 
@@ -58,22 +56,7 @@ class EvalReport:
 def load_eval_set(path: Path) -> EvalSet:
     """Read an evaluation YAML file; raise KnowledgeError naming what is wrong."""
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise KnowledgeError.single(name, "evaluation file is too large")
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KnowledgeError.single(name, "file not found") from None
-    except UnicodeDecodeError:
-        raise KnowledgeError.single(name, "not valid UTF-8") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise KnowledgeError.single(
-            name,
-            f"invalid YAML: {exc.problem}",
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+    data: Any = load_yaml(path)
     if not isinstance(data, dict):
         raise KnowledgeError.single(name, "must be a mapping of sections")
     cases: list[EvalCase] = []

@@ -25,6 +25,7 @@ __all__ = [
     "load_article",
     "load_entry_file",
     "load_knowledge",
+    "load_yaml",
     "parse_entry_file",
 ]
 
@@ -327,6 +328,11 @@ def _parse_synonyms(raw: Any, name: str, marks: _Marks, problems: list[Problem])
             continue
         synonyms[key] = value
     return synonyms
+
+
+def load_yaml(path: Path) -> Any:
+    """Read one YAML file safely (size, encoding and syntax checked, errors located)."""
+    return _parse_yaml(_read_text(path), str(path))[0]
 
 
 def load_entry_file(

@@ -699,7 +699,9 @@ class Matcher:
         ):
             runner = entries[1] if len(entries) > 1 else None
             if runner is None or top.exact or not self._too_close(top, runner):
-                return self._answer(question, self.kb.entries[top.index], top_score)
+                return Reply.for_entry(
+                    self.kb.entries[top.index], question=question, score=top_score
+                )
         if sentences:
             best = sentences[0]
             score = _percent(best.confidence)
@@ -724,18 +726,6 @@ class Matcher:
         first, second = self.kb.entries[top.index], self.kb.entries[runner.index]
         shared = {s.paragraph for s in first.sources} & {s.paragraph for s in second.sources}
         return not shared
-
-    def _answer(self, question: str, entry: Entry, score: int) -> Reply:
-        return Reply(
-            question=question,
-            answered=True,
-            kind="faq",
-            entry_id=entry.id,
-            title=entry.question,
-            answer=entry.answer,
-            sources=entry.sources,
-            score=score,
-        )
 
     def _article_answer(self, question: str, paragraph: int, sentence: str, score: int) -> Reply:
         quote = sentence if len(sentence) <= 1000 else sentence[:999] + "…"

@@ -174,6 +174,20 @@ class Reply:
     score: int = 0
     suggestions: tuple[Suggestion, ...] = ()
 
+    @classmethod
+    def for_entry(cls, entry: Entry, *, question: str | None = None, score: int = 100) -> Reply:
+        """An answer with an FAQ entry (to `question`, by default the entry's own)."""
+        return cls(
+            question=entry.question if question is None else question,
+            answered=True,
+            kind="faq",
+            entry_id=entry.id,
+            title=entry.question,
+            answer=entry.answer,
+            sources=entry.sources,
+            score=score,
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         """The console's `ask --json` object."""
         return {
