@@ -105,11 +105,19 @@ def main() -> None:
     parser.add_argument(
         "--depth", type=int, default=1, help="candidates per question to learn from"
     )
+    parser.add_argument(
+        "--drop", default="", help="comma-separated feature indexes whose weight stays 0"
+    )
     args = parser.parse_args()
     matcher = Matcher(load_knowledge(ROOT / "knowledge"))
     fit_cases = [c for f in args.fit for c in load_eval_set(f).cases]
     x, y = _samples(matcher, fit_cases, args.depth)
-    weights = fit(x, y, args.l2, negative_weight=args.negative_weight)
+    dropped = {int(i) for i in args.drop.split(",") if i}
+    kept = [i for i in range(x.shape[1]) if i not in dropped]
+    fitted = fit(x[:, kept], y, args.l2, negative_weight=args.negative_weight)
+    weights = np.zeros(x.shape[1] + 1)
+    weights[0] = fitted[0]
+    weights[[i + 1 for i in kept]] = fitted[1:]
     print(f"{len(y)} samples, {int(y.sum())} positive")
     print("CALIBRATION: tuple[float, ...] = (" + ", ".join(f"{w:.3f}" for w in weights) + ")")
     _sweep(matcher, fit_cases, "current calibration, fit files")

@@ -32,8 +32,8 @@ STOPWORDS = _words(
     """
     a an the and or but if then than so as of at by for with about against between into
     through during before after above below to from up down in out on off over under again
-    further once here there all any both each few more most other some such nor not only own
-    same too very s t just now also even ever still yet really actually basically exactly i
+    further once here there all any both each few more most some such nor not only own
+    too very s t just now also even ever still yet really actually basically exactly i
     me my myself we our ours ourselves you your yours yourself yourselves he him his himself
     she her hers herself it its itself they them their theirs themselves this that these
     those what whats wat wut wha which who whom whose whos why y how hows when where wheres
