@@ -98,7 +98,7 @@ class Candidate:
 
 # Logistic calibration of the confidence over the features above, fitted by
 # tools/calibrate.py on tests/data/tune_a.yaml + tune_b.yaml; thresholds checked on dev.yaml.
-CALIBRATION: tuple[float, ...] = (-4.469, -0.287, 0.245, 1.154, -0.161, 3.387, 0.883, -4.735, 1.408)
+CALIBRATION: tuple[float, ...] = (-4.357, -0.339, 0.150, 1.054, -0.272, 3.371, 1.149, -4.565, 1.303)
 
 
 class _Analyser:
@@ -640,9 +640,12 @@ class Matcher:
         return candidates
 
     def _grounding(self, query: _Query, index: int) -> float:
-        """The share of the question's known weight that the entry's answer stands on."""
+        """The share of the question's known weight that the entry's answer stands on: its
+        main question (what the answer was written for), answer, quotes and cited paragraphs.
+        Alternates are left out: they may name things the answer does not address."""
         grounds = set(self._bodies.terms_of(index).tolist()).union(
-            *(self._paragraph_terms.get(s.paragraph, ()) for s in self.kb.entries[index].sources)
+            self._phrasings.terms_of(self._offsets[index]).tolist(),
+            *(self._paragraph_terms.get(s.paragraph, ()) for s in self.kb.entries[index].sources),
         )
         matched = 0.0
         for stem, weight in query.weights.items():
