@@ -46,6 +46,7 @@ FUZZY_CANDIDATES = 8
 SENTENCE_CANDIDATES = 6
 EXACT_CONFIDENCE = 0.9
 _TYPO_CACHE_MAX = 4096
+_GROUND_CACHE_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,17 +111,12 @@ class _Analyser:
             source = tuple(normalize(key).split())
             if source:
                 self._synonyms[source] = normalize(value).split()
-        self._starts = frozenset(k[0] for k in self._synonyms)
-        # Synonyms of several words, found in a line by substring: first word -> " a b ".
-        self._phrases: dict[str, list[str]] = {}
-        for phrase in self._synonyms:
-            if len(phrase) > 1:
-                self._phrases.setdefault(phrase[0], []).append(f" {' '.join(phrase)} ")
+        # Synonyms of several words, found in a line by substring: " a b ".
+        self._phrases = [f" {' '.join(k)} " for k in self._synonyms if len(k) > 1]
         # First word -> the lengths of the synonyms it starts, longest first.
         self._sizes: dict[str, list[int]] = {}
         for phrase in sorted(self._synonyms, key=len, reverse=True):
             self._sizes.setdefault(phrase[0], []).append(len(phrase))
-        self._longest = max((len(k) for k in self._synonyms), default=0)
         self._stems: dict[str, str] = {}
 
     def expand(self, words: list[str]) -> list[tuple[str, float]]:
@@ -131,10 +127,11 @@ class _Analyser:
         """
         out: list[tuple[str, float]] = []
         done = 0
-        for start in (i for i, w in enumerate(words) if w in self._starts):
-            if start < done:
+        for start, word in enumerate(words):
+            sizes = self._sizes.get(word)
+            if sizes is None or start < done:
                 continue
-            for size in range(min(self._longest, len(words) - start), 0, -1):
+            for size in sizes:
                 expansion = self._synonyms.get(tuple(words[start : start + size]))
                 if expansion is not None:
                     out.extend((w, 1.0) for w in words[done:start])
@@ -145,24 +142,6 @@ class _Analyser:
         out.extend((w, 1.0) for w in words[done:])
         return out
 
-    def expand_plain(self, words: list[str]) -> list[str]:
-        """expand() without the weights (index side)."""
-        out: list[str] = []
-        done = 0
-        for start, word in enumerate(words):
-            sizes = self._sizes.get(word)
-            if sizes is None or start < done:
-                continue
-            for size in sizes:
-                expansion = self._synonyms.get(tuple(words[start : start + size]))
-                if expansion is not None:
-                    out.extend(words[done:start])
-                    out.extend(expansion)
-                    done = start + size
-                    break
-        out.extend(words[done:])
-        return out
-
     def phrases(self) -> list[tuple[str, ...]]:
         """The synonyms of several words."""
         return [key for key in self._synonyms if len(key) > 1]
@@ -170,7 +149,7 @@ class _Analyser:
     def has_phrase(self, line: str) -> bool:
         """Whether a synonym of several words occurs in a normalised line."""
         padded = f" {line} "
-        return any(p in padded for phrases in self._phrases.values() for p in phrases)
+        return any(phrase in padded for phrase in self._phrases)
 
     def stem(self, word: str) -> str:
         """The Snowball stem of a word, cached."""
@@ -263,7 +242,8 @@ def _text_terms(texts: list[str], words: _Words, analyser: _Analyser) -> np.ndar
             squeezed = [w for t in line_words for w in words.spelled[words[t]]]
             if analyser.has_phrase(" ".join(squeezed)):
                 special.append(i)
-                found = {t for t in map(words.term, analyser.expand_plain(squeezed)) if t >= 0}
+                expanded = [w for w, _ in analyser.expand(squeezed)]
+                found = {t for t in map(words.term, expanded) if t >= 0}
                 text_parts.append(np.full(len(found), start + i, dtype=np.int64))
                 term_parts.append(np.fromiter(found, dtype=np.int64, count=len(found)))
         if special:
@@ -422,14 +402,18 @@ class Matcher:
         self._phrasing_mass = self._phrasings.row_sums(self._idf)
         self._sentence_mass = self._sentence_index.row_sums(self._idf)
         # Surface words of the knowledge base, for typo correction.
-        self._vocabulary: dict[int, list[str]] = {}  # by length
+        # Known words by (length, letter) for their first and second letters: a misspelling
+        # rarely changes both, so typo correction compares a word with few others.
+        self._vocabulary: dict[tuple[int, str], list[str]] = {}
         for w in sorted(words.spellings()):
             if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS:
-                self._vocabulary.setdefault(len(w), []).append(w)
+                for letter in {w[0], w[1]}:
+                    self._vocabulary.setdefault((len(w), letter), []).append(w)
         self._typos: dict[str, tuple[str, float] | None] = {}
         self._fuzzy: dict[int, str] = {}  # phrasing row -> its sorted stems, built on demand
         self._exact: dict[str, int] = {}  # a phrasing's words -> its entry (small bases)
         self._exact_keys: dict[int, str] = {}  # phrasing row -> its exact-match key
+        self._grounds: dict[int, frozenset[int]] = {}  # entry -> grounding terms, on demand
         n_rows = self._offsets[-1]
         self._all_fuzzy: list[str] | None = None
         if n_rows <= FUZZY_FULL_SCAN_LIMIT:
@@ -510,8 +494,9 @@ class Matcher:
         spread = 2 + len(word) // 8
         choices = list(
             chain.from_iterable(
-                self._vocabulary.get(n, ())
+                self._vocabulary.get((n, letter), ())
                 for n in range(len(word) - spread, len(word) + spread + 1)
+                for letter in {word[0], word[1]}
             )
         )
         found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -523,13 +508,6 @@ class Matcher:
             self._typos.clear()
         self._typos[word] = result
         return result
-
-    def _coverage(self, query: _Query, terms: frozenset[str]) -> float:
-        """The share of the known words' weight in the question that `terms` contain."""
-        if not query.known:
-            return 0.0
-        matched = sum(w * query.credit[t] for t, w in query.weights.items() if t in terms)
-        return matched / query.known
 
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
         """Entries and article sentences considered for a question, best first."""
@@ -612,29 +590,42 @@ class Matcher:
         else:
             fuzzy = [self._fuzzy_of(int(j)) for j in rows]
         similarity = process.cdist([query.fuzzy], fuzzy, scorer=fuzz.ratio)[0] / 100
-        unknown = 1 - query.known / query.total
-        candidates: list[Candidate] = []
-        position = 0
-        for index in ordered:
-            segment = slice(position, position + offsets[index + 1] - offsets[index])
-            position = segment.stop
-            best = segment.start + int(np.argmax(both[segment] + similarity[segment]))
-            features = (
-                float(recall[best]),
-                float(precision[best]),
-                float(both[best]),
-                float(document[index]),
-                self._grounding(query, index),
-                float(similarity[segment].max()),
-                unknown,
-                math.log1p(float(information[index])),
+        # Each candidate's best phrasing: the highest F1 plus similarity within its rows.
+        chosen = np.asarray(ordered)
+        sizes = np.asarray(offsets)[chosen + 1] - np.asarray(offsets)[chosen]
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        score = both + similarity
+        segment = np.repeat(np.arange(len(chosen)), sizes)
+        is_best = score == np.maximum.reduceat(score, starts)[segment]
+        best = np.flatnonzero(is_best)
+        best = best[np.concatenate(([True], segment[best][1:] != segment[best][:-1]))]
+        grounds = [self._grounding(query, i) for i in ordered]
+        matrix = np.column_stack(
+            (
+                recall[best],
+                precision[best],
+                both[best],
+                document[chosen],
+                grounds,
+                np.maximum.reduceat(similarity, starts),
+                np.full(len(chosen), 1 - query.known / query.total),
+                np.log1p(information[chosen]),
             )
+        )
+        confidence = 1 / (1 + np.exp(-(CALIBRATION[0] + matrix @ np.asarray(CALIBRATION[1:]))))
+        candidates: list[Candidate] = []
+        for k, index in enumerate(ordered):
             is_exact = index == exact
-            confidence = _calibrated(features)
-            if is_exact:
-                confidence = max(confidence, EXACT_CONFIDENCE)
             candidates.append(
-                Candidate(index, float(information[index]), features, confidence, is_exact)
+                Candidate(
+                    index,
+                    float(information[index]),
+                    tuple(matrix[k].tolist()),
+                    max(float(confidence[k]), EXACT_CONFIDENCE)
+                    if is_exact
+                    else float(confidence[k]),
+                    is_exact,
+                )
             )
         candidates.sort(key=lambda c: (not c.exact, -c.confidence))
         return candidates
@@ -643,10 +634,19 @@ class Matcher:
         """The share of the question's known weight that the entry's answer stands on: its
         main question (what the answer was written for), answer, quotes and cited paragraphs.
         Alternates are left out: they may name things the answer does not address."""
-        grounds = set(self._bodies.terms_of(index).tolist()).union(
-            self._phrasings.terms_of(self._offsets[index]).tolist(),
-            *(self._paragraph_terms.get(s.paragraph, ()) for s in self.kb.entries[index].sources),
-        )
+        grounds = self._grounds.get(index)
+        if grounds is None:
+            if len(self._grounds) >= _GROUND_CACHE_MAX:
+                self._grounds.clear()
+            grounds = self._grounds[index] = frozenset(
+                self._bodies.terms_of(index).tolist()
+                + self._phrasings.terms_of(self._offsets[index]).tolist()
+            ).union(
+                *(
+                    self._paragraph_terms.get(s.paragraph, ())
+                    for s in self.kb.entries[index].sources
+                )
+            )
         matched = 0.0
         for stem, weight in query.weights.items():
             term = self._term_id.get(stem)
