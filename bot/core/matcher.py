@@ -388,7 +388,7 @@ class Matcher:
             p.number: frozenset(paragraph_terms[owner[paragraph_texts] == i].tolist())
             for i, p in enumerate(paragraphs)
         }
-        offsets = np.asarray(self._offsets, dtype=np.int64)
+        offsets = self._offset_array = np.asarray(self._offsets, dtype=np.int64)
         self._owner = np.repeat(np.arange(len(entries), dtype=np.int32), offsets[1:] - offsets[:-1])
 
         # Rarity of each stem over how questions are asked (entries' phrasings) and the
@@ -592,7 +592,7 @@ class Matcher:
         similarity = process.cdist([query.fuzzy], fuzzy, scorer=fuzz.ratio)[0] / 100
         # Each candidate's best phrasing: the highest F1 plus similarity within its rows.
         chosen = np.asarray(ordered)
-        sizes = np.asarray(offsets)[chosen + 1] - np.asarray(offsets)[chosen]
+        sizes = self._offset_array[chosen + 1] - self._offset_array[chosen]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         score = both + similarity
         segment = np.repeat(np.arange(len(chosen)), sizes)
