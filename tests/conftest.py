@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,20 @@ from bot.core.models import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture
+def make_knowledge(tmp_path: Path) -> Callable[[str], Path]:
+    """Make tmp_path/knowledge from the real article and the given faq.yaml text."""
+
+    def make(faq_text: str) -> Path:
+        directory = tmp_path / "knowledge"
+        directory.mkdir()
+        shutil.copyfile(KNOWLEDGE / "article.md", directory / "article.md")
+        (directory / "faq.yaml").write_text(faq_text, encoding="utf-8")
+        return directory
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,7 @@ that never connects. The fakes themselves live in bot_fakes.py.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import cast
 from unittest.mock import MagicMock
@@ -13,7 +12,6 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 from bot_fakes import (
-    ARTICLE,
     BOT_ID,
     CHANNEL_ID,
     MOD_ROLE_ID,
@@ -31,13 +29,9 @@ from bot.settings import Settings, load_settings
 
 
 @pytest.fixture
-def knowledge_dir(tmp_path: Path) -> Path:
+def knowledge_dir(make_knowledge: Callable[[str], Path]) -> Path:
     """knowledge/ with the real article and a three-entry faq.yaml."""
-    directory = tmp_path / "knowledge"
-    directory.mkdir()
-    shutil.copyfile(ARTICLE, directory / "article.md")
-    (directory / "faq.yaml").write_text(SMALL_FAQ, encoding="utf-8")
-    return directory
+    return make_knowledge(SMALL_FAQ)
 
 
 @pytest.fixture

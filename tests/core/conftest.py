@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-ARTICLE = Path(__file__).resolve().parents[2] / "knowledge" / "article.md"
 
 # Two shipped entries quoting article.md verbatim; independent of the real knowledge/faq.yaml.
 SMALL_FAQ = """\
@@ -40,13 +38,9 @@ entries:
 
 
 @pytest.fixture
-def small_knowledge(tmp_path: Path) -> Path:
+def small_knowledge(make_knowledge: Callable[[str], Path]) -> Path:
     """knowledge/ with the real article and a two-entry faq.yaml."""
-    directory = tmp_path / "knowledge"
-    directory.mkdir()
-    shutil.copyfile(ARTICLE, directory / "article.md")
-    (directory / "faq.yaml").write_text(SMALL_FAQ, encoding="utf-8")
-    return directory
+    return make_knowledge(SMALL_FAQ)
 
 
 @pytest.fixture
