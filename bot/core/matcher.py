@@ -1,16 +1,18 @@
 """Matching a question to an FAQ entry or, failing that, to one sentence of the article.
 
-Signals, all computed on normalised, synonym-expanded, stemmed content words:
+Everything is compared on normalised, synonym-expanded, stemmed content words. For each
+candidate entry the evidence is:
 
-- *coverage*: the share of the question's content words, weighted by rarity (IDF), that an
-  entry's phrasings (and, more weakly, its answer and quotes) contain. Rare words the
-  knowledge base has never seen weigh the most, which is what makes off-topic questions
-  ("How do I make bibimbap?") score low even when they share a common word with the FAQ.
-- *fuzzy*: rapidfuzz similarity between the question and the entry's best phrasing.
-- candidates come from an inverted index (numpy), so a query costs about the same at 40 or
-  100k entries.
+- recall, precision and F1 of its best phrasing, each word weighted by its rarity (IDF); words
+  the knowledge base has never seen weigh the most, which is what makes an off-topic question
+  ("How do I make bibimbap?") score low even when it shares a common word with the FAQ;
+- rapidfuzz similarity between the question and that phrasing;
+- coverage by the whole entry, and grounding: coverage by what the answer stands on.
 
-Misspelt content words are mapped to the nearest known word (rapidfuzz), with partial credit.
+A logistic calibration (CALIBRATION, fitted by tools/calibrate.py) turns the evidence into one
+confidence. Candidates come from an inverted index in numpy, so a question costs about the
+same at 67 or 100k entries. Misspelt words are mapped to the nearest known word (rapidfuzz),
+with partial credit.
 """
 
 from __future__ import annotations
@@ -39,14 +41,13 @@ _stemmer = Stemmer.Stemmer("english")
 # Up to this many phrasings, rapidfuzz also scans every phrasing for candidates; above it,
 # the lexical evidence alone picks them, so a question costs about the same at any size.
 FUZZY_FULL_SCAN_LIMIT = 20_000
-CANDIDATES = 12
+CANDIDATES = 12  # entries scored in full for a question, from the lexical evidence
+FUZZY_CANDIDATES = 8  # more from the rapidfuzz scan
+SENTENCE_CANDIDATES = 6
+EXACT_CONFIDENCE = 0.9  # at least this for a question that repeats a phrasing word for word
+_CACHE_MAX = 65_536  # entries in each per-matcher cache before it is emptied
 _CHUNK = 65_536  # texts read at once by an index build
 _PHRASING, _BODY, _SENTENCE, _PARAGRAPH = range(4)  # what an indexed text is
-FUZZY_CANDIDATES = 8
-SENTENCE_CANDIDATES = 6
-EXACT_CONFIDENCE = 0.9
-_TYPO_CACHE_MAX = 4096
-_GROUND_CACHE_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,23 +402,22 @@ class Matcher:
         self._unknown_idf = math.log1p((n_docs + 0.5) / 0.5)
         self._phrasing_mass = self._phrasings.row_sums(self._idf)
         self._sentence_mass = self._sentence_index.row_sums(self._idf)
-        # Surface words of the knowledge base, for typo correction.
-        # Known words by (length, letter) for their first and second letters: a misspelling
-        # rarely changes both, so typo correction compares a word with few others.
+        # The knowledge base's words for typo correction, by length and by first and by second
+        # letter: a misspelling rarely changes both, so a word is compared with few others.
         self._vocabulary: dict[tuple[int, str], list[str]] = {}
         for w in sorted(words.spellings()):
             if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS:
                 for letter in {w[0], w[1]}:
                     self._vocabulary.setdefault((len(w), letter), []).append(w)
         self._typos: dict[str, tuple[str, float] | None] = {}
-        self._fuzzy: dict[int, str] = {}  # phrasing row -> its sorted stems, built on demand
+        self._fuzzy: dict[int, str] = {}  # phrasing row -> _fuzzy_text, on demand
         self._exact: dict[str, int] = {}  # a phrasing's words -> its entry (small bases)
         self._exact_keys: dict[int, str] = {}  # phrasing row -> its exact-match key
         self._grounds: dict[int, frozenset[int]] = {}  # entry -> grounding terms, on demand
         n_rows = self._offsets[-1]
         self._all_fuzzy: list[str] | None = None
         if n_rows <= FUZZY_FULL_SCAN_LIMIT:
-            self._all_fuzzy = [self._fuzzy_of(j) for j in range(n_rows)]
+            self._all_fuzzy = [self._fuzzy_text(j) for j in range(n_rows)]
             # Small bases know every exact phrasing up front; large ones check candidates.
             for index, entry in enumerate(entries):
                 for phrasing in entry.phrasings:
@@ -441,17 +441,24 @@ class Matcher:
             for row, phrasing in enumerate(entry.phrasings, start=self._offsets[index]):
                 key = self._exact_keys.get(row)
                 if key is None:
+                    if len(self._exact_keys) >= _CACHE_MAX:
+                        self._exact_keys.clear()
                     key = self._exact_keys[row] = self._words_key(phrasing)
                 if key == query.words:
                     return index
         return None
 
+    def _fuzzy_text(self, row: int) -> str:
+        """A phrasing's stems, sorted: what rapidfuzz compares (a token sort ratio)."""
+        return " ".join(sorted(self._term_list[t] for t in self._phrasings.terms_of(row)))
+
     def _fuzzy_of(self, row: int) -> str:
+        """_fuzzy_text, cached (large bases, which keep no list of them all)."""
         text = self._fuzzy.get(row)
         if text is None:
-            terms = self._term_list
-            text = " ".join(sorted(terms[t] for t in self._phrasings.terms_of(row)))
-            self._fuzzy[row] = text
+            if len(self._fuzzy) >= _CACHE_MAX:
+                self._fuzzy.clear()
+            text = self._fuzzy[row] = self._fuzzy_text(row)
         return text
 
     # ------------------------------------------------------------------ query side
@@ -504,7 +511,7 @@ class Matcher:
         if found is not None:
             trust = 0.5 + 0.5 * (found[1] - cutoff) / (100 - cutoff)
             result = (self._analyser.stem(found[0]), trust)
-        if len(self._typos) >= _TYPO_CACHE_MAX:
+        if len(self._typos) >= _CACHE_MAX:
             self._typos.clear()
         self._typos[word] = result
         return result
@@ -636,7 +643,7 @@ class Matcher:
         Alternates are left out: they may name things the answer does not address."""
         grounds = self._grounds.get(index)
         if grounds is None:
-            if len(self._grounds) >= _GROUND_CACHE_MAX:
+            if len(self._grounds) >= _CACHE_MAX:
                 self._grounds.clear()
             grounds = self._grounds[index] = frozenset(
                 self._bodies.terms_of(index).tolist()
