@@ -95,7 +95,7 @@ class Candidate:
     # unknown share, log of the matched information
     features: tuple[float, ...]
     confidence: float  # calibrated, 0-1
-    exact: bool = False  # the question is word for word one of the entry's phrasings
+    exact: bool = False  # the question says what one of the entry's phrasings says
 
 
 # Logistic calibration of the confidence over the features above, fitted by
@@ -620,9 +620,17 @@ class Matcher:
             )
         )
         confidence = 1 / (1 + np.exp(-(CALIBRATION[0] + matrix @ np.asarray(CALIBRATION[1:]))))
+        # The same content words as one of an entry's phrasings (order, inflection and small
+        # words aside), none unknown, and specific enough: as good as asking it word for word.
+        same_words = (
+            (recall[best] > 1 - 1e-9)
+            & (precision[best] > 1 - 1e-9)
+            & (query.known == query.total)
+            & (information[chosen] >= self.settings.min_information)
+        )
         candidates: list[Candidate] = []
         for k, index in enumerate(ordered):
-            is_exact = index == exact
+            is_exact = index == exact or bool(same_words[k])
             candidates.append(
                 Candidate(
                     index,
@@ -634,7 +642,8 @@ class Matcher:
                     is_exact,
                 )
             )
-        candidates.sort(key=lambda c: (not c.exact, -c.confidence))
+        # Word for word first, then the same content words, then by confidence.
+        candidates.sort(key=lambda c: (c.index != exact, not c.exact, -c.confidence))
         return candidates
 
     def _grounding(self, query: _Query, index: int) -> float:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher, MatchSettings, is_question
-from bot.core.models import KnowledgeBase
+from bot.core.models import Entry, KnowledgeBase, Source
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -133,3 +133,19 @@ def test_random_unicode_gets_a_reply(matcher: Matcher, text: str) -> None:
         assert 0 <= reply.score <= 100
         assert len(reply.suggestions) <= 3
         assert reply.answered == (reply.answer is not None)
+
+
+def test_same_content_words_as_a_phrasing_answer_confidently(shipped_kb: KnowledgeBase) -> None:
+    title = Entry(
+        id="title",
+        question="What is the title of the article?",
+        alternates=("what's the headline",),
+        answer=f"The article is titled “{shipped_kb.article.title}”.",
+        sources=(Source(paragraph=1, quote="to renew the allies’ vows and updating the alliance"),),
+    )
+    matcher = Matcher(KnowledgeBase(shipped_kb.article, (title,), shipped_kb.synonyms))
+    reply = matcher.reply("headline??")
+    assert reply.answered and reply.entry_id == "title"
+    assert reply.score >= 90
+    # Another word beside them, unknown to the knowledge base, and it is no longer the same.
+    assert matcher.reply("headline font??").score < 90
