@@ -108,9 +108,9 @@ class Library:
 
     def matcher_for(self, guild_id: int | None) -> Matcher:
         """A matcher over `knowledge_for(guild_id)`, built once and reused until it changes."""
-        guild = self._guilds.get(guild_id) if guild_id is not None else None
+        kb = self.knowledge_for(guild_id)
         # Servers without entries share the shipped matcher.
-        kb, key = (guild.kb, guild_id) if guild is not None else (self._base, None)
+        key = None if kb is self._base else guild_id
         cached = self._matchers.get(key)
         if cached is not None and cached[0] is kb:
             return cached[1]
