@@ -11,7 +11,7 @@ For every on-topic, meta and off-topic question of the fit files, the matcher's 
 gives a feature vector and a label: 1 when answering with that entry would be right (a
 source from an expected paragraph, or the expected text), else 0. A logistic regression
 (L2-regularised, Newton's method) over those features is the calibration: paste the printed
-CALIBRATION into bot/core/matcher.py. The sweep then shows, for each threshold, the on-topic
+weights into bot/core/matching/calibration.json. The sweep then shows, for each threshold, the on-topic
 accuracy and off-topic decline rate on the fit files and on the check file.
 """
 

@@ -11,6 +11,8 @@ CORE = Path(__file__).resolve().parents[2] / "bot" / "core"
 
 
 def _imported_modules(path: Path) -> set[str]:
+    # A relative import may climb to bot.core from a subpackage, never above it.
+    depth = len(path.resolve().relative_to(CORE).parts) if path.is_relative_to(CORE) else 1
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -18,7 +20,7 @@ def _imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module)
-        elif isinstance(node, ast.ImportFrom) and node.level > 1:
+        elif isinstance(node, ast.ImportFrom) and node.level > depth:
             names.add("..")  # reaching out of bot.core into the adapter
     return names
 

@@ -1,0 +1,86 @@
+"""The Matcher: a question goes through analysis, the index, features, calibration, policy."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process
+
+from ..models import KnowledgeBase, Reply, Suggestion
+from ..text import MAX_QUERY_CHARS, normalize
+from .analysis import Analyser, analyse_question
+from .calibration import Calibration, load_calibration
+from .features import Candidate, query_terms, rank_entries, rank_sentences
+from .index import Index
+from .policy import MatchSettings, Policy, is_question
+
+__all__ = ["Matcher"]
+
+
+class Matcher:
+    """Answers questions from one knowledge base; build once, query many times."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        settings: MatchSettings | None = None,
+        calibration: Calibration | None = None,
+    ) -> None:
+        self.kb = kb
+        self.settings = settings or MatchSettings()
+        self.calibration = calibration or default_calibration()
+        self._index = Index(kb, Analyser(kb.synonyms))
+        self._policy = Policy(kb, self.settings, self._index.sentences)
+        self._search_choices: dict[str, str] | None = None  # built on first autocomplete
+
+    def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
+        """Entries and article sentences considered for a question, best first."""
+        index = self._index
+        query = analyse_question(
+            question, index.analyser, index.term_id, index.weight, index.corrector
+        )
+        if not query.known:
+            return [], []
+        terms, matched, specific = query_terms(index, query)
+        entries = rank_entries(
+            index,
+            query,
+            terms,
+            matched,
+            specific,
+            self.calibration,
+            self.settings.min_information,
+        )
+        sentences = rank_sentences(index, query, terms, matched, specific, self.calibration)
+        return entries, sentences
+
+    def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
+        """The answer, suggestions or silence for a question.
+
+        chat: the auto-answer listener's rules (only questions, stricter threshold);
+        addressed: the bot was mentioned, which counts as asking.
+        """
+        if chat and not addressed and not is_question(question[:MAX_QUERY_CHARS]):
+            return Reply(question=question, answered=False)
+        entries, sentences = self.rank(question)
+        return self._policy.decide(question, entries, sentences, chat=chat)
+
+    def search_entries(self, text: str, limit: int = 25) -> list[Suggestion]:
+        """Entries best matching `text`, for autocomplete (the first ones when empty)."""
+        entries = self.kb.entries
+        query = normalize(text[:MAX_QUERY_CHARS])
+        if not query:
+            return [Suggestion(e.id, e.question, 0) for e in entries[:limit]]
+        if self._search_choices is None:
+            self._search_choices = {e.id: normalize(f"{e.id} {e.question}") for e in entries}
+        results = process.extract(query, self._search_choices, scorer=fuzz.WRatio, limit=limit)
+        by_id = self.kb.by_id
+        return [Suggestion(key, by_id[key].question, round(score)) for _, score, key in results]
+
+
+_DEFAULT: list[Calibration] = []
+
+
+def default_calibration() -> Calibration:
+    """The stored calibration, read once per process."""
+    if not _DEFAULT:
+        _DEFAULT.append(load_calibration())
+    return _DEFAULT[0]
