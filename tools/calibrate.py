@@ -10,9 +10,9 @@ thresholds, as the unpublished judging set is in its style.
 For every on-topic, meta and off-topic question of the fit files, the matcher's top entry
 gives a feature vector and a label: 1 when answering with that entry would be right (a
 source from an expected paragraph, or the expected text), else 0. A logistic regression
-(L2-regularised, Newton's method) over those features is the calibration: paste the printed
-weights into bot/core/matching/calibration.json. The sweep then shows, for each threshold, the on-topic
-accuracy and off-topic decline rate on the fit files and on the check file.
+(L2-regularised, Newton's method) over those features is the calibration: paste the
+printed weights into bot/core/matching/calibration.json. The sweep then shows, for each
+threshold, the on-topic accuracy and off-topic decline rate on the fit files and on the check file.
 """
 
 from __future__ import annotations
