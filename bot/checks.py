@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.responses import Interaction
 
 __all__ = [
     "MODERATOR_PERMISSIONS",
@@ -44,7 +44,7 @@ class NotOwner(app_commands.CheckFailure):
     """The user does not own the bot."""
 
 
-def is_moderator(interaction: discord.Interaction[Any], mod_role_id: int | None) -> bool:
+def is_moderator(interaction: Interaction, mod_role_id: int | None) -> bool:
     """True when the interaction's user may edit the FAQ: Manage Server, or the mod role."""
     user = interaction.user
     if interaction.guild_id is None or not isinstance(user, discord.Member):
@@ -56,9 +56,9 @@ def is_moderator(interaction: discord.Interaction[Any], mod_role_id: int | None)
     return mod_role_id is not None and user.get_role(mod_role_id) is not None
 
 
-async def moderator_predicate(interaction: discord.Interaction[Any]) -> bool:
+async def moderator_predicate(interaction: Interaction) -> bool:
     """The run-time half of `moderator_only`; raises NotModerator with the reason."""
-    bot: FaqBot = interaction.client
+    bot = interaction.client
     if interaction.guild_id is None:
         raise NotModerator("FAQ editing works inside a server, not in direct messages.")
     if not is_moderator(interaction, bot.settings.mod_role_id):
@@ -86,8 +86,8 @@ def apply_moderator_only(command: app_commands.ContextMenu) -> app_commands.Cont
     return command
 
 
-async def _owner_predicate(interaction: discord.Interaction[Any]) -> bool:
-    bot: FaqBot = interaction.client
+async def _owner_predicate(interaction: Interaction) -> bool:
+    bot = interaction.client
     if not await bot.is_owner(interaction.user):
         raise NotOwner("Only the bot's owner can do that.")
     return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -21,9 +21,12 @@ from bot.core.library import Library
 from bot.core.models import Reply
 from bot.core.stats import AsyncStats, Stats
 from bot.embeds import problems_embed
-from bot.responses import NO_MENTIONS, respond
+from bot.responses import NO_MENTIONS, apologise, respond
 from bot.settings import Settings
 from bot.views import PERSISTENT_ITEMS
+
+if TYPE_CHECKING:
+    from bot.responses import Interaction
 
 __all__ = [
     "EXTENSIONS",
@@ -40,8 +43,6 @@ _log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.faq", "bot.cogs.auto_answer")
 STATS_FILE = "stats.sqlite3"
-
-_SOMETHING_WRONG = "Something went wrong on my side; it has been logged. Please try again later."
 
 
 def make_intents() -> discord.Intents:
@@ -61,7 +62,7 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
     """The command tree with the bot's one app-command error handler."""
 
     async def on_error(
-        self, interaction: discord.Interaction[FaqBot], error: app_commands.AppCommandError, /
+        self, interaction: Interaction, error: app_commands.AppCommandError, /
     ) -> None:
         """Short private messages for refusals and cooldowns; a traceback for the unexpected."""
         # A check raised inside the callback (e.g. NoPrivateMessage) arrives wrapped.
@@ -81,7 +82,8 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
             message = "I do not have permission to do that in this channel."
         else:
             _log.error("/%s failed", name, exc_info=original)
-            message = _SOMETHING_WRONG
+            await apologise(interaction)
+            return
         try:
             await respond(interaction, message, ephemeral=True)
         except discord.HTTPException:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -31,8 +31,11 @@ from bot.core.models import (
 )
 from bot.core.text import normalize_quote, phrasing_key
 from bot.embeds import answer_embed, entry_reply, problems_embed
-from bot.responses import bot_of, respond
+from bot.responses import apologise, respond
 from bot.views import OwnedView
+
+if TYPE_CHECKING:
+    from bot.responses import Interaction
 
 __all__ = [
     "ALTERNATES_MAX",
@@ -263,7 +266,10 @@ class EntryModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Validate, save through the library, and report the result privately."""
-        bot = bot_of(interaction)
+        await self._save(interaction)
+
+    async def _save(self, interaction: Interaction) -> None:
+        bot = interaction.client
         draft = self.draft()
         kb = bot.library.knowledge_for(self.guild_id)
         editing = self.editing
@@ -314,7 +320,7 @@ class EntryModal(discord.ui.Modal):
             await respond(interaction, str(error) or "You cannot do that.")
             return
         _log.error("the entry form failed", exc_info=error)
-        await respond(interaction, "Something went wrong; the entry was not saved.")
+        await apologise(interaction)
 
 
 class RetryView(OwnedView):
@@ -329,9 +335,7 @@ class RetryView(OwnedView):
         self.editing = editing
 
     @discord.ui.button(label="Edit and try again", style=discord.ButtonStyle.primary)
-    async def retry(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[RetryView]
-    ) -> None:
+    async def retry(self, interaction: Interaction, button: discord.ui.Button[RetryView]) -> None:
         """Reopen the form, prefilled."""
         await interaction.response.send_modal(
             EntryModal(guild_id=self.guild_id, draft=self.draft, editing=self.editing)

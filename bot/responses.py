@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import discord
 
 if TYPE_CHECKING:
     from bot.client import FaqBot
 
-__all__ = ["NO_MENTIONS", "bot_of", "respond"]
+    # Every interaction the bot handles comes from the FaqBot: typed once, here.
+    Interaction: TypeAlias = discord.Interaction[FaqBot]
+
+__all__ = ["NO_MENTIONS", "SOMETHING_WENT_WRONG", "Interaction", "apologise", "respond"]
 
 _log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
-
-def bot_of(interaction: discord.Interaction[Any]) -> FaqBot:
-    """The FaqBot that received the interaction (where the library and stats live)."""
-    return cast("FaqBot", interaction.client)
+# The one message for a failure the member cannot fix (the traceback goes to the log).
+SOMETHING_WENT_WRONG = "Something went wrong on my side. Please try again in a moment."
 
 
 async def respond(
-    interaction: discord.Interaction[Any],
+    interaction: Interaction,
     content: str | None = None,
     *,
     embed: discord.Embed | None = None,
@@ -59,3 +60,12 @@ async def respond(
     )
     message_id = getattr(message, "id", None)
     return message_id if isinstance(message_id, int) else None
+
+
+async def apologise(interaction: Interaction) -> None:
+    """Tell the member, privately, that something failed; best effort, never retried."""
+    try:
+        await respond(interaction, SOMETHING_WENT_WRONG)
+    except discord.HTTPException:
+        # The interaction may have expired: there is nobody left to tell.
+        _log.debug("could not tell the user about a failure", exc_info=True)

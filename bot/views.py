@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
@@ -26,7 +26,10 @@ from bot.embeds import (
     paragraph_embeds,
     truncate,
 )
-from bot.responses import bot_of, respond
+from bot.responses import apologise, respond
+
+if TYPE_CHECKING:
+    from bot.responses import Interaction
 
 __all__ = [
     "PERSISTENT_ITEMS",
@@ -48,46 +51,41 @@ _REF = r"(?P<ref>[a-z0-9]+(?:-[a-z0-9]+)*|#[0-9]{1,4})"
 _ENTRY = r"(?P<entry>[a-z0-9]+(?:-[a-z0-9]+)*)"
 _USER = r"(?P<user>[0-9]{1,20})"
 
-_SOMETHING_WRONG = "Something went wrong on my side; please try again later."
-
 Button = discord.ui.Button[discord.ui.View]
 
 
-async def _guarded(interaction: discord.Interaction[Any], action: Awaitable[None]) -> None:
-    """Run a button's action; an unexpected failure gets a short apology and a traceback."""
-    try:
-        await action
-    except discord.Forbidden:
-        _log.warning("missing a permission while handling %s", interaction.data)
-    except Exception:
-        _log.exception("a button failed (%s)", interaction.data)
-        try:
-            await respond(interaction, _SOMETHING_WRONG)
-        except discord.HTTPException:
-            _log.debug("could not tell the user about the failure", exc_info=True)
-
-
-def _knowledge(interaction: discord.Interaction[Any]) -> KnowledgeBase:
+def _knowledge(interaction: Interaction) -> KnowledgeBase:
     """What the interaction's server sees (in memory; no disk access)."""
-    return bot_of(interaction).library.knowledge_for(interaction.guild_id)
+    return interaction.client.library.knowledge_for(interaction.guild_id)
 
 
-class VoteButton(
-    discord.ui.DynamicItem[Button], template=re.compile(rf"faq:vote:(?P<helpful>[01]):{_REF}")
+class _AnswerButton(
+    discord.ui.DynamicItem[Button],
+    # The base is never registered; each subclass gives the template it answers to.
+    template=re.compile(r"(?!)"),
 ):
-    """Helpful / Not helpful: one vote per member per answer; a second click can change it."""
+    """A persistent button under an answer: its custom id carries all it needs.
 
-    def __init__(self, ref: str, helpful: bool) -> None:
+    A subclass builds itself from the regex match of its custom id (`from_match`) and does
+    its work in `run`; an unexpected failure there gets the one apology and a traceback.
+    """
+
+    def __init__(
+        self,
+        custom_id: str,
+        label: str,
+        *,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Helpful" if helpful else "Not helpful",
-                emoji="👍" if helpful else "👎",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"faq:vote:{int(helpful)}:{ref}",
-            )
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id)
         )
-        self.ref = ref
-        self.helpful = helpful
+
+    @classmethod
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> Self:
+        """The button its custom id describes."""
+        raise NotImplementedError
 
     @classmethod
     async def from_custom_id(
@@ -97,18 +95,48 @@ class VoteButton(
         match: re.Match[str],
         /,
     ) -> Self:
-        """Rebuild the button from its custom id."""
+        """Rebuild the button from its custom id (after a restart, too)."""
+        return cls.from_match(match, item)
+
+    async def run(self, interaction: Interaction) -> None:
+        """What a click does."""
+        raise NotImplementedError
+
+    # discord.py's UI hooks are generic over the client, so overrides take any client.
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Run the click; a refusal by Discord is logged, anything else apologised for."""
+        try:
+            await self.run(interaction)
+        except discord.Forbidden:
+            _log.warning("missing a permission while handling %s", interaction.data)
+        except Exception:
+            _log.exception("a button failed (%s)", interaction.data)
+            await apologise(interaction)
+
+
+class VoteButton(_AnswerButton, template=re.compile(rf"faq:vote:(?P<helpful>[01]):{_REF}")):
+    """Helpful / Not helpful: one vote per member per answer; a second click can change it."""
+
+    def __init__(self, ref: str, helpful: bool) -> None:
+        super().__init__(
+            f"faq:vote:{int(helpful)}:{ref}",
+            "Helpful" if helpful else "Not helpful",
+            emoji="👍" if helpful else "👎",
+        )
+        self.ref = ref
+        self.helpful = helpful
+
+    @classmethod
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> Self:
+        """See _AnswerButton.from_match."""
         return cls(match["ref"], match["helpful"] == "1")
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def run(self, interaction: Interaction) -> None:
         """Count the vote and confirm it privately."""
-        await _guarded(interaction, self._vote(interaction))
-
-    async def _vote(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.message is None:
             await respond(interaction, "This answer is gone, so the vote was not counted.")
             return
-        result = await bot_of(interaction).stats.record_vote(
+        result = await interaction.client.stats.record_vote(
             interaction.guild_id,
             interaction.message.id,
             self.ref,
@@ -126,36 +154,20 @@ class VoteButton(
         await respond(interaction, text)
 
 
-class ParagraphButton(discord.ui.DynamicItem[Button], template=re.compile(rf"faq:para:{_REF}")):
+class ParagraphButton(_AnswerButton, template=re.compile(rf"faq:para:{_REF}")):
     """Show paragraph: the whole source paragraph(s), privately."""
 
     def __init__(self, ref: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Show paragraph",
-                emoji="📖",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"faq:para:{ref}",
-            )
-        )
+        super().__init__(f"faq:para:{ref}", "Show paragraph", emoji="📖")
         self.ref = ref
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Self:
-        """Rebuild the button from its custom id."""
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> Self:
+        """See _AnswerButton.from_match."""
         return cls(match["ref"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def run(self, interaction: Interaction) -> None:
         """Send the paragraph text ephemerally."""
-        await _guarded(interaction, self._show(interaction))
-
-    async def _show(self, interaction: discord.Interaction[Any]) -> None:
         kb = _knowledge(interaction)
         if self.ref.startswith(ARTICLE_REF_PREFIX):
             numbers = [int(self.ref.removeprefix(ARTICLE_REF_PREFIX))]
@@ -172,37 +184,21 @@ class ParagraphButton(discord.ui.DynamicItem[Button], template=re.compile(rf"faq
         await respond(interaction, embeds=embeds)
 
 
-class DismissButton(discord.ui.DynamicItem[Button], template=re.compile(rf"faq:dismiss:{_USER}")):
+class DismissButton(_AnswerButton, template=re.compile(rf"faq:dismiss:{_USER}")):
     """Dismiss: the member who asked, or a moderator, deletes the answer."""
 
     def __init__(self, asker_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Dismiss",
-                emoji="✖️",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"faq:dismiss:{asker_id}",
-            )
-        )
+        super().__init__(f"faq:dismiss:{asker_id}", "Dismiss", emoji="✖️")
         self.asker_id = asker_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Self:
-        """Rebuild the button from its custom id."""
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> Self:
+        """See _AnswerButton.from_match."""
         return cls(int(match["user"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def run(self, interaction: Interaction) -> None:
         """Delete the answer when allowed; otherwise say who may."""
-        await _guarded(interaction, self._dismiss(interaction))
-
-    async def _dismiss(self, interaction: discord.Interaction[Any]) -> None:
-        settings = bot_of(interaction).settings
+        settings = interaction.client.settings
         allowed = interaction.user.id == self.asker_id or is_moderator(
             interaction, settings.mod_role_id
         )
@@ -219,39 +215,26 @@ class DismissButton(discord.ui.DynamicItem[Button], template=re.compile(rf"faq:d
                 _log.debug("answer %s was already deleted", interaction.message.id)
 
 
-class SuggestionButton(
-    discord.ui.DynamicItem[Button], template=re.compile(rf"faq:pick:{_USER}:{_ENTRY}")
-):
+class SuggestionButton(_AnswerButton, template=re.compile(rf"faq:pick:{_USER}:{_ENTRY}")):
     """A "did you mean" choice: the asker's click turns the suggestions into the answer."""
 
     def __init__(self, asker_id: int, entry_id: str, label: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=truncate(label, BUTTON_LABEL_MAX) or entry_id,
-                style=discord.ButtonStyle.primary,
-                custom_id=f"faq:pick:{asker_id}:{entry_id}",
-            )
+            f"faq:pick:{asker_id}:{entry_id}",
+            truncate(label, BUTTON_LABEL_MAX) or entry_id,
+            style=discord.ButtonStyle.primary,
         )
         self.asker_id = asker_id
         self.entry_id = entry_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Self:
-        """Rebuild the button from its custom id (the label is kept by Discord)."""
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> Self:
+        """See _AnswerButton.from_match (the label is kept by Discord)."""
         label = getattr(item, "label", None) or match["entry"]
         return cls(int(match["user"]), match["entry"], label)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def run(self, interaction: Interaction) -> None:
         """Show the chosen entry: in place for the asker, privately for anyone else."""
-        await _guarded(interaction, self._pick(interaction))
-
-    async def _pick(self, interaction: discord.Interaction[Any]) -> None:
         kb = _knowledge(interaction)
         entry = kb.by_id.get(self.entry_id)
         if entry is None:
@@ -325,10 +308,7 @@ class OwnedView(discord.ui.View):
     ) -> None:
         """Log the traceback and tell the member, privately."""
         _log.error("a button failed in %s", type(self).__name__, exc_info=error)
-        try:
-            await respond(interaction, _SOMETHING_WRONG)
-        except discord.HTTPException:
-            _log.debug("could not tell the user about the failure", exc_info=True)
+        await apologise(interaction)
 
 
 class PagedView(OwnedView):
@@ -351,23 +331,23 @@ class PagedView(OwnedView):
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
 
-    async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
+    async def _turn(self, interaction: Interaction, step: int) -> None:
         self.index = min(max(self.index + step, 0), len(self.pages) - 1)
         self._sync_buttons()
         await interaction.response.edit_message(embed=self.page, view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction[Any], button: Button) -> None:
+    async def previous(self, interaction: Interaction, button: Button) -> None:
         """Show the page before."""
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction[Any], button: Button) -> None:
+    async def next(self, interaction: Interaction, button: Button) -> None:
         """Show the page after."""
         await self._turn(interaction, 1)
 
 
-Confirmed = Callable[[discord.Interaction[Any]], Awaitable[None]]
+Confirmed = Callable[["Interaction"], Awaitable[None]]
 
 
 class ConfirmView(OwnedView):
@@ -380,14 +360,14 @@ class ConfirmView(OwnedView):
         self.confirmed: bool | None = None
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction[Any], button: Button) -> None:
+    async def confirm(self, interaction: Interaction, button: Button) -> None:
         """Run the confirmed action."""
         self.confirmed = True
         self.stop()
         await self._on_confirm(interaction)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction[Any], button: Button) -> None:
+    async def cancel(self, interaction: Interaction, button: Button) -> None:
         """Do nothing, and say so."""
         self.confirmed = False
         self.stop()

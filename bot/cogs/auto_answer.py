@@ -19,9 +19,8 @@ from discord.ext import commands
 
 from bot.cooldowns import Cooldown
 from bot.core.text import MAX_QUERY_CHARS, normalize
-from bot.embeds import answer_embed, answer_ref
+from bot.replies import present_reply
 from bot.responses import NO_MENTIONS
-from bot.views import answer_view, suggestions_view
 
 if TYPE_CHECKING:
     from bot.client import FaqBot
@@ -33,9 +32,6 @@ _log = logging.getLogger(__name__)
 # After Discord refuses a post in a channel, the bot stays quiet there this long: repeated
 # 403s count toward Discord's invalid-request limit, which can ban the bot's IP.
 FORBIDDEN_PAUSE_SECONDS = 600.0
-
-NO_ANSWER = "I do not have an answer to that yet. `/faq list` shows what I know."
-NOT_SURE = "I am not sure which of these you mean:"
 
 _ANSWERED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
 
@@ -126,37 +122,34 @@ class AutoAnswer(commands.Cog):
         reply = await self.bot.reply_for(
             guild_id, question.text, chat=True, addressed=question.addressed
         )
-        if reply.answered:
-            ref = answer_ref(reply)
-            key = (message.channel.id, ref)
+        if not reply.answered and not question.addressed:
+            # Silent in plain chat; but a near miss is a gap moderators should see. Chatter
+            # that matches nothing is not recorded: it is not a question about the article.
+            if reply.suggestions:
+                await self.bot.record_ask(guild_id, question.text, None, False)
+            return
+        presented = present_reply(
+            reply, self.bot.library.knowledge_for(guild_id), asker_id=message.author.id
+        )
+        if presented.ref is not None:
+            key = (message.channel.id, presented.ref)
             if self.entry_cooldown.active(key):
                 # Just answered here: the same answer again would only be noise.
-                await self.bot.record_ask(guild_id, question.text, ref, True)
+                await self.bot.record_ask(guild_id, question.text, presented.ref, True)
                 return
             self.entry_cooldown.trigger(key)
-            self.member_cooldown.trigger(message.author.id)
-            embed = answer_embed(reply, self.bot.library.knowledge_for(guild_id))
-            sent = await self._send(
-                message, embed=embed, view=answer_view(reply, asker_id=message.author.id)
-            )
-            await self.bot.record_ask(
-                guild_id, question.text, ref, True, sent.id if sent is not None else None
-            )
-        elif question.addressed:
-            # Named, the bot always says something; in plain chat it stays silent.
-            self.member_cooldown.trigger(message.author.id)
-            if reply.suggestions:
-                view = suggestions_view(reply, asker_id=message.author.id)
-                sent = await self._send(message, content=NOT_SURE, view=view)
-            else:
-                sent = await self._send(message, content=NO_ANSWER)
-            await self.bot.record_ask(
-                guild_id, question.text, None, False, sent.id if sent is not None else None
-            )
-        elif reply.suggestions:
-            # Silent, but a near miss is a gap moderators should see. Plain chatter that
-            # matches nothing is not recorded: it is not a question about the article.
-            await self.bot.record_ask(guild_id, question.text, None, False)
+        # Named, the bot always says something (an answer, "did you mean", or "no answer").
+        self.member_cooldown.trigger(message.author.id)
+        sent = await self._send(
+            message, content=presented.content, embed=presented.embed, view=presented.view
+        )
+        await self.bot.record_ask(
+            guild_id,
+            question.text,
+            presented.ref,
+            reply.answered,
+            sent.id if sent is not None else None,
+        )
 
     async def _send(
         self,

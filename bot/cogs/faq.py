@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -22,7 +22,6 @@ from bot.embeds import (
     CHOICE_NAME_MAX,
     MESSAGE_MAX,
     answer_embed,
-    answer_ref,
     entry_list_pages,
     entry_reply,
     gaps_embed,
@@ -33,11 +32,13 @@ from bot.embeds import (
     truncate,
 )
 from bot.modals import EntryDraft, EntryModal, GapsView
-from bot.responses import bot_of, respond
-from bot.views import ConfirmView, PagedView, answer_view, suggestions_view
+from bot.replies import present_reply
+from bot.responses import respond
+from bot.views import ConfirmView, PagedView, answer_view
 
 if TYPE_CHECKING:
     from bot.client import FaqBot
+    from bot.responses import Interaction
 
 __all__ = ["FaqCog", "setup"]
 
@@ -47,8 +48,6 @@ AUTOCOMPLETE_MAX = 25
 GAPS_SHOWN = 10
 # Lookups that post in the channel: 5 per member per 30 seconds.
 LOOKUP_RATE, LOOKUP_PER = 5, 30.0
-
-Interaction = discord.Interaction[Any]
 
 
 def _member_key(interaction: Interaction) -> int:
@@ -103,31 +102,17 @@ class FaqCog(commands.Cog):
         """Answer with the lookup rules, or offer up to three suggestions."""
         guild_id = interaction.guild_id
         reply = await self.bot.reply_for(guild_id, question)
-        if reply.answered:
-            kb = self._kb(interaction)
-            asker = None if private else interaction.user.id
-            message_id = await respond(
-                interaction,
-                embed=answer_embed(reply, kb),
-                view=answer_view(reply, asker_id=asker),
-                ephemeral=private,
-            )
-            await self.bot.record_ask(guild_id, question, answer_ref(reply), True, message_id)
-            return
-        if reply.suggestions:
-            message_id = await respond(
-                interaction,
-                "I am not sure which entry you mean. Did you mean one of these?",
-                view=suggestions_view(reply, asker_id=interaction.user.id),
-                ephemeral=private,
-            )
-        else:
-            message_id = await respond(
-                interaction,
-                "I do not have an answer to that yet. `/faq list` shows what I know; "
-                "moderators see unanswered questions in `/faq gaps`.",
-            )
-        await self.bot.record_ask(guild_id, question, None, False, message_id)
+        presented = present_reply(
+            reply, self._kb(interaction), asker_id=interaction.user.id, private=private
+        )
+        message_id = await respond(
+            interaction,
+            presented.content,
+            embed=presented.embed,
+            view=presented.view,
+            ephemeral=presented.asker_only,
+        )
+        await self.bot.record_ask(guild_id, question, presented.ref, reply.answered, message_id)
 
     @faq.command(name="show", description="Show one FAQ entry.")
     @app_commands.describe(entry="Start typing to search the entries")
@@ -352,7 +337,7 @@ class FaqCog(commands.Cog):
     async def sync(self, interaction: Interaction, here: bool = False) -> None:
         """Sync the command tree, globally or to this server."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        tree = bot_of(interaction).tree
+        tree = interaction.client.tree
         if here and interaction.guild_id is not None:
             guild = discord.Object(id=interaction.guild_id)
             tree.copy_global_to(guild=guild)

@@ -29,6 +29,7 @@ from bot.cogs.faq import FaqCog
 from bot.core.models import Entry, Reply, Suggestion
 from bot.core.stats import Stats
 from bot.modals import EntryDraft, EntryModal, GapsView, RetryView
+from bot.responses import SOMETHING_WENT_WRONG
 from bot.views import ConfirmView, PagedView
 
 NO_MENTIONS = discord.AllowedMentions.none().to_dict()
@@ -448,9 +449,7 @@ async def test_form_error_handler_apologises_and_logs(
     interaction = make_interaction(manage_guild=True)
     with caplog.at_level(logging.ERROR):
         await modal.on_error(interaction, RuntimeError("boom"))
-    assert sent_text(interaction.response.send_message) == (
-        "Something went wrong; the entry was not saved."
-    )
+    assert sent_text(interaction.response.send_message) == SOMETHING_WENT_WRONG
     assert "the entry form failed" in caplog.text
 
 
