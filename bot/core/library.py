@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import KnowledgeError
-from .loader import entry_problems, load_knowledge
+from .loader import EntryFile, entry_problems, load_entry_file, load_knowledge
 from .matcher import Matcher, MatchSettings
 from .models import Entry, KnowledgeBase
 from .storage import GuildStore, slug_for
@@ -40,6 +40,20 @@ def _stamp(path: Path) -> _Stamp | None:
     except FileNotFoundError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# A stamp no file has: the server's file must be read again at the next refresh.
+_STALE: _Stamp = (-1, -1, -1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A server file as read (or rejected) against `base`, before it is swapped in."""
+
+    guild_id: int
+    stamp: _Stamp | None
+    base: KnowledgeBase
+    content: EntryFile | KnowledgeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,8 @@ class Library:
         self._settings = settings
         # Serialises everything that replaces state (refresh, edits); readers never take it.
         self._write_lock = threading.RLock()
+        # One refresh at a time; it reads files before taking the write lock.
+        self._refresh_lock = threading.Lock()
         self._matcher_lock = threading.Lock()
         # Stamped before reading, so a change made while we read is picked up next time.
         self._shipped_seen = self._shipped_stamp()
@@ -90,7 +106,7 @@ class Library:
         self._guild_seen: dict[int, _Stamp | None] = {}
         self._matchers: dict[int | None, tuple[KnowledgeBase, Matcher]] = {}
         with self._write_lock:
-            errors = self._scan_guilds(force=True)
+            errors = self._apply_guilds(self._read_guilds(self._base, force=True))
         # Kept so the adapter can post them to the mod-log channel once it is connected.
         self.startup_errors: tuple[KnowledgeError, ...] = tuple(errors)
 
@@ -149,13 +165,16 @@ class Library:
         return removed
 
     def refresh(self) -> list[KnowledgeError]:
-        """Reload whatever changed on disk; return (and log) the errors of rejected files."""
-        with self._write_lock:
+        """Reload whatever changed on disk; return (and log) the errors of rejected files.
+
+        Files are read and validated before the write lock is taken, so a slow or hostile file
+        never holds up a moderator's edit; the lock only guards swapping the results in.
+        """
+        with self._refresh_lock:
             errors: list[KnowledgeError] = []
             stamp = self._shipped_stamp()
-            base_changed = False
+            base = self._base
             if stamp != self._shipped_seen:
-                self._shipped_seen = stamp
                 try:
                     base = load_knowledge(self.knowledge_dir)
                 except KnowledgeError as exc:
@@ -166,13 +185,17 @@ class Library:
                         exc,
                     )
                     errors.append(exc)
-                else:
+                    self._shipped_seen = stamp
+            base_changed = base is not self._base
+            # Server files are checked against the shipped entries, so a new base rechecks all.
+            read = self._read_guilds(base, force=base_changed)
+            with self._write_lock:
+                if base_changed:
+                    self._shipped_seen = stamp
                     self._base = base
                     self.store.base = base
-                    base_changed = True
                     _log.info("reloaded %s: %d entries", self.knowledge_dir, len(base.entries))
-            # Server files are checked against the shipped entries, so a new base rechecks all.
-            errors.extend(self._scan_guilds(force=base_changed))
+                errors.extend(self._apply_guilds(read))
             return errors
 
     async def watch(
@@ -201,48 +224,81 @@ class Library:
     def _shipped_stamp(self) -> tuple[_Stamp | None, ...]:
         return tuple(_stamp(self.knowledge_dir / name) for name in KNOWLEDGE_FILES)
 
-    def _scan_guilds(self, *, force: bool) -> list[KnowledgeError]:
-        """Reload the server files that changed (all with `force`); caller holds the lock."""
-        errors: list[KnowledgeError] = []
-        for guild_id in sorted(set(self.store.guild_ids()) | set(self._guild_seen)):
-            stamp = _stamp(self.store.path_for(guild_id))
-            if not force and stamp == self._guild_seen.get(guild_id):
+    def _read_guilds(self, base: KnowledgeBase, *, force: bool) -> list[_Read]:
+        """Read and validate the server files that changed (all with `force`), without locks."""
+        found: list[_Read] = []
+        seen = self._guild_seen.copy()  # writers may add to it meanwhile
+        for guild_id in sorted(set(self.store.guild_ids()) | set(seen)):
+            path = self.store.path_for(guild_id)
+            stamp = _stamp(path)
+            if not force and stamp == seen.get(guild_id):
                 continue
-            error = self._load_guild(guild_id, stamp)
-            if error is not None:
-                errors.append(error)
+            content: EntryFile | KnowledgeError
+            try:
+                if stamp is None:
+                    content = EntryFile((), {})
+                else:
+                    content = load_entry_file(
+                        path, base.article, shipped=False, reserved=base.entries
+                    )
+            except KnowledgeError as exc:
+                content = exc
+            found.append(_Read(guild_id, stamp, base, content))
+        return found
+
+    def _apply_guilds(self, read: Iterable[_Read]) -> list[KnowledgeError]:
+        """Swap in what `_read_guilds` found; the caller holds the write lock."""
+        errors: list[KnowledgeError] = []
+        for item in read:
+            if item.base is not self._base or _stamp(self.store.path_for(item.guild_id)) != (
+                item.stamp
+            ):
+                # Written (or the base swapped) since it was read: read it again next time.
+                self._guild_seen[item.guild_id] = _STALE
+                continue
+            self._guild_seen[item.guild_id] = item.stamp
+            if isinstance(item.content, KnowledgeError):
+                self._keep_last_good(item.guild_id, item.content)
+                errors.append(item.content)
+            else:
+                self._set_guild(item.guild_id, item.content.entries, item.content.synonyms)
         return errors
 
     def _reload_guild(self, guild_id: int) -> None:
-        """Pick up a server's file right after this process wrote it."""
-        self._load_guild(guild_id, _stamp(self.store.path_for(guild_id)))
+        """Pick up a server's file right after this process wrote it; caller holds the lock."""
+        self._apply_guilds(self._read_guilds_now([guild_id]))
 
-    def _load_guild(self, guild_id: int, stamp: _Stamp | None) -> KnowledgeError | None:
-        """Read one server's file into memory; on error keep its last good entries."""
-        self._guild_seen[guild_id] = stamp
-        try:
-            content = self.store.read(guild_id)
-        except KnowledgeError as exc:
-            last = self._guilds.get(guild_id)
-            if last is None:
-                _log.error(
-                    "server %s: its entries file is invalid, so it gets the shipped FAQ only "
-                    "until the file is fixed (the file is kept as is):\n%s",
-                    guild_id,
-                    exc,
-                )
-            else:
-                _log.error(
-                    "server %s: rejected the changed entries file; still serving the last good "
-                    "entries:\n%s",
-                    guild_id,
-                    exc,
-                )
-                if last.base is not self._base:
-                    self._set_guild(guild_id, _still_valid(last.entries, self._base), last.synonyms)
-            return exc
-        self._set_guild(guild_id, content.entries, content.synonyms)
-        return None
+    def _read_guilds_now(self, guild_ids: Iterable[int]) -> list[_Read]:
+        found: list[_Read] = []
+        for guild_id in guild_ids:
+            stamp = _stamp(self.store.path_for(guild_id))
+            content: EntryFile | KnowledgeError
+            try:
+                content = self.store.read(guild_id)
+            except KnowledgeError as exc:
+                content = exc
+            found.append(_Read(guild_id, stamp, self._base, content))
+        return found
+
+    def _keep_last_good(self, guild_id: int, exc: KnowledgeError) -> None:
+        """A server's file is invalid: keep serving its last good entries, if any."""
+        last = self._guilds.get(guild_id)
+        if last is None:
+            _log.error(
+                "server %s: its entries file is invalid, so it gets the shipped FAQ only "
+                "until the file is fixed (the file is kept as is):\n%s",
+                guild_id,
+                exc,
+            )
+            return
+        _log.error(
+            "server %s: rejected the changed entries file; still serving the last good "
+            "entries:\n%s",
+            guild_id,
+            exc,
+        )
+        if last.base is not self._base:
+            self._set_guild(guild_id, _still_valid(last.entries, self._base), last.synonyms)
 
     def _set_guild(
         self, guild_id: int, entries: tuple[Entry, ...], synonyms: Mapping[str, str]

@@ -18,6 +18,8 @@ from .text import normalize_quote, phrasing_key
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
     "SHIPPED_ANSWER_MAX",
     "SHIPPED_MIN_ALTERNATES",
     "EntryFile",
@@ -32,6 +34,11 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2_000_000
+# The schema nests six levels deep (entries, entry, sources, source, ...); anything deeper is
+# a mistake or an attack, and PyYAML's composer recurses once per level.
+MAX_YAML_DEPTH = 20
+# Values (scalars, lists, mappings) in one file: a 2 MB file of real entries holds far fewer.
+MAX_YAML_NODES = 200_000
 SHIPPED_MIN_ALTERNATES = 5
 SHIPPED_ANSWER_MAX = 700
 
@@ -74,13 +81,77 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+class _Refused(Exception):
+    """A YAML construct the knowledge files never need, found at `mark`."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases, with bounded nesting and size.
+
+    Aliases let a few hundred bytes expand to gigabytes ("billion laughs"), and deep nesting
+    exhausts the composer's recursion. The schema needs neither, so both are refused.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                f"the alias '*{event.anchor}' is not allowed; write the value out in full",
+                event.start_mark,
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(
+                f"the anchor '&{anchor}' is not allowed; remove it and write values out in full",
+                event.start_mark,
+            )
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise _Refused(
+                f"the file holds more than {MAX_YAML_NODES:,} values; split it or remove what "
+                "does not belong",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(
+                    f"values are nested more than {MAX_YAML_DEPTH} levels deep; "
+                    "the schema needs far fewer",
+                    event.start_mark,
+                )
+            node = super().compose_node(parent, index)
+            assert node is not None  # only None at the end of the stream, never here
+            return node
+        finally:
+            self._depth -= 1
+
+
 def _parse_yaml(text: str, name: str) -> tuple[Any, _Marks]:
     """Parse one YAML document safely, keeping the position of every node."""
+    loader = _PlainLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
         if node is None:
             return None, {}
-        data = yaml.SafeLoader("").construct_document(node)
+        data = loader.construct_document(node)
+    except _Refused as exc:
+        raise KnowledgeError.single(
+            name,
+            f"invalid YAML: {exc.message}",
+            line=exc.mark.line + 1,
+            column=exc.mark.column + 1,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
@@ -94,16 +165,26 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, _Marks]:
         ) from None
     except yaml.YAMLError as exc:
         raise KnowledgeError.single(name, f"invalid YAML: {exc}") from None
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        # Whatever else the parser or constructor trips over (e.g. a date like 2023-02-30)
+        # is still a problem with this file, never a crash.
+        raise KnowledgeError.single(
+            name, f"invalid YAML: {type(exc).__name__}: {exc}"[:300]
+        ) from None
+    finally:
+        loader.dispose()
     marks: _Marks = {}
     _collect_marks(node, (), marks)
     return data, marks
 
 
 def _collect_marks(node: yaml.Node, path: tuple[Any, ...], out: _Marks) -> None:
+    # The composer refused aliases, so every node is visited once; depth is bounded too.
     out[path] = node.start_mark
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            _collect_marks(value, (*path, key.value), out)
+            if isinstance(key, yaml.ScalarNode):
+                _collect_marks(value, (*path, key.value), out)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_marks(item, (*path, index), out)

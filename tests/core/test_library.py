@@ -343,3 +343,61 @@ async def test_watch_survives_a_failing_callback(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+def test_a_slow_hot_reload_does_not_block_a_moderator_edit(
+    library: Library, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are parsed outside the write lock; an edit meanwhile is neither blocked nor lost."""
+    import threading
+
+    from bot.core import loader
+
+    library.add_entry(GUILD, _entry("deterrence", DETERRENCE_QUESTION), MOD)
+    path = data_dir / "guilds" / f"{GUILD}.yaml"
+    # Someone edits the file by hand; the next refresh reads it, slowly.
+    _replace(path, path.read_text(encoding="utf-8") + "# touched\n")
+    reading = threading.Event()
+    release = threading.Event()
+    parse = loader._parse_yaml
+
+    def slow_parse(text: str, name: str) -> Any:
+        if name == str(path) and threading.current_thread().name == "refresh":
+            reading.set()
+            assert release.wait(10)
+        return parse(text, name)
+
+    monkeypatch.setattr(loader, "_parse_yaml", slow_parse)
+    refresher = threading.Thread(target=library.refresh, name="refresh")
+    refresher.start()
+    try:
+        assert reading.wait(5)
+        editor = threading.Thread(
+            target=library.add_entry,
+            args=(GUILD, _entry("japan", "Which country is likely next?"), MOD),
+        )
+        editor.start()
+        editor.join(5)
+        assert not editor.is_alive(), "the edit waited for the hot reload"
+    finally:
+        release.set()
+        refresher.join(10)
+    # The refresh read the file before the edit: it must not put the old content back.
+    assert "japan" in library.knowledge_for(GUILD).by_id
+    library.refresh()
+    assert {"deterrence", "japan"} <= set(library.knowledge_for(GUILD).by_id)
+
+
+def test_a_hostile_server_file_is_rejected_at_start_not_a_crash(
+    small_knowledge: Path, data_dir: Path
+) -> None:
+    guilds = data_dir / "guilds"
+    guilds.mkdir(parents=True)
+    (guilds / f"{GUILD}.yaml").write_text("entries: " + "[" * 3000 + "\n", encoding="utf-8")
+    (guilds / f"{OTHER_GUILD}.yaml").write_text("entries: &a [*a]\n", encoding="utf-8")
+    library = Library(small_knowledge, data_dir)
+    messages = [str(p) for error in library.startup_errors for p in error.problems]
+    assert len(messages) == 2
+    assert "nested more than" in messages[0]
+    assert "anchor '&a' is not allowed" in messages[1]
+    assert library.knowledge_for(GUILD) is library.base

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import loader
 from bot.core.errors import KnowledgeError
 from bot.core.loader import MAX_FILE_BYTES, load_article, load_knowledge
 
@@ -165,3 +166,64 @@ def test_article_without_front_matter(knowledge_copy: Path) -> None:
     (knowledge_copy / "article.md").write_text("Just text\n", encoding="utf-8")
     (problem,) = _problems(knowledge_copy)
     assert "article.md:1:" in problem and "front matter" in problem
+
+
+# A 7-level alias "bomb": 337 bytes that PyYAML expands to 9**7 values (about 2 GiB).
+ALIAS_BOMB = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+        for prev, name in zip("abcdef", "bcdefg", strict=True)
+    )
+    + "entries: []\n"
+)
+
+
+def test_an_alias_bomb_is_refused_at_its_first_anchor(knowledge_copy: Path) -> None:
+    _write_faq(knowledge_copy, ALIAS_BOMB)
+    (problem,) = _problems(knowledge_copy)
+    assert problem.startswith(f"{knowledge_copy / 'faq.yaml'}:1:4:")
+    assert "anchor '&a' is not allowed" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "fragment"),
+    [
+        ("entries: &a [*a]\n", ":1:10:", "anchor '&a' is not allowed"),
+        ("entries:\n  - *nowhere\n", ":2:5:", "alias '*nowhere' is not allowed"),
+        ("entries: " + "[" * 3000 + "\n", ":1:", "nested more than"),
+        ("entries:\n  - {[1]: 2}\n", ":2:", "unhashable key"),
+    ],
+)
+def test_yaml_the_schema_never_needs_is_a_located_error(
+    knowledge_copy: Path, text: str, where: str, fragment: str
+) -> None:
+    _write_faq(knowledge_copy, text)
+    (problem,) = _problems(knowledge_copy)
+    assert f"faq.yaml{where}" in problem
+    assert fragment in problem
+
+
+def test_a_file_with_too_many_values_is_refused(
+    knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loader, "MAX_YAML_NODES", 50)
+    _write_faq(knowledge_copy, "entries: [" + ", ".join(["x"] * 60) + "]\n")
+    (problem,) = _problems(knowledge_copy)
+    assert "more than 50 values" in problem
+
+
+def test_a_constructor_failure_is_a_knowledge_error(knowledge_copy: Path) -> None:
+    text = GOOD_ENTRY.replace("tags: [nuclear]", "tags: [nuclear]\n    created_at: 2023-02-30")
+    _write_faq(knowledge_copy, text)
+    (problem,) = _problems(knowledge_copy)
+    assert "faq.yaml" in problem and "day is out of range" in problem
+
+
+def test_the_article_front_matter_refuses_aliases_too(knowledge_copy: Path) -> None:
+    article = knowledge_copy / "article.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("title:", "x: &t 1\ntitle:", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_article(article)
+    assert "anchor '&t' is not allowed" in str(caught.value)
