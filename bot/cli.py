@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .core.errors import KnowledgeError
-from .core.evaluation import load_eval_set, run_eval
+from .core.evaluation import RATES, load_eval_set, run_eval
 from .core.loader import load_knowledge
 from .core.matcher import Matcher
 from .core.models import KnowledgeBase, Reply
@@ -114,6 +114,21 @@ def _cmd_console(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    floors: dict[str, float] = {}
+    for floor in args.min or ():
+        name, _, value = floor.partition("=")
+        try:
+            floor_rate = float(value)
+        except ValueError:
+            floor_rate = -1.0
+        if name not in RATES or not 0 <= floor_rate <= 1:
+            print(
+                f"error: --min {floor!r}: expected NAME=RATE with RATE from 0 to 1 and NAME one "
+                f"of {', '.join(RATES)}",
+                file=sys.stderr,
+            )
+            return 2
+        floors[name] = floor_rate
     matcher = _load_matcher(args)
     if isinstance(matcher, int):
         return matcher
@@ -122,19 +137,6 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except KnowledgeError as error:
         return _fail(error)
     report = run_eval(matcher, eval_set)
-    labels = {
-        "on_topic": "on-topic accuracy",
-        "off_topic": "off-topic decline rate",
-        "chat_noise": "chat-noise silence rate",
-        "meta": "meta accuracy",
-    }
-    for section, label in labels.items():
-        rate = report.rate(section)
-        if rate is not None:
-            print(
-                f"{label:<26} {rate:6.1%}  ({report.passed.get(section, 0)}"
-                f"/{report.totals[section]})"
-            )
     for miss in report.misses:
         reply = miss.reply
         if reply.answered:
@@ -143,15 +145,34 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             got = "declined" + (
                 f", suggested {reply.suggestions[0].entry_id}" if reply.suggestions else ""
             )
-        want = (
-            f"¶{list(miss.case.paragraphs)}"
-            if miss.case.section == "on_topic"
-            else (repr(miss.case.expect) if miss.case.section == "meta" else "silence/decline")
-        )
+        section = miss.case.section
+        if section == "meta":
+            want = repr(miss.case.expect)
+        elif section in {"on_topic", "korean", "multi"}:
+            want = f"¶{list(miss.case.paragraphs)}"
+        else:
+            want = "silence/decline"
         print(
-            f"  miss [{miss.case.section}] {miss.case.question!r}: "
-            f"want {want}, got {got} (score {reply.score})"
+            f"  miss [{miss.rate}] line {miss.case.line}: {miss.case.question!r}: "
+            f"want {want}, got {got} (score {reply.score}, reason {reply.reason})"
         )
+    below: list[str] = []
+    for name, label in RATES.items():
+        rate = report.rate(name)
+        if rate is None:
+            print(f"{name:<14} {'n/a':>6}  (no cases)  {label}")
+            continue
+        print(
+            f"{name:<14} {rate:6.1%}  ({report.passed.get(name, 0)}/{report.totals[name]})  {label}"
+        )
+        if name in floors and rate < floors[name]:
+            below.append(f"{name} {rate:.3f} < {floors[name]:.3f}")
+    for name in floors:
+        if report.rate(name) is None:
+            below.append(f"{name} has no cases")
+    if below:
+        print(f"below the floor: {'; '.join(below)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -242,7 +263,17 @@ def _parser() -> argparse.ArgumentParser:
         func=_cmd_console
     )
     ev = add("eval", "score the matcher on an evaluation set")
-    ev.add_argument("file", help="evaluation YAML (on_topic, meta, off_topic, chat_noise)")
+    ev.add_argument(
+        "file",
+        help="evaluation YAML (on_topic, off_topic, near_miss, chat_noise, korean, korean_off, "
+        "multi, meta)",
+    )
+    ev.add_argument(
+        "--min",
+        action="append",
+        metavar="NAME=RATE",
+        help=f"exit 1 when a rate is below RATE (0-1); NAME one of {', '.join(RATES)} (repeat)",
+    )
     ev.set_defaults(func=_cmd_eval)
     add("run", "start the Discord bot (the console when DISCORD_TOKEN is unset)").set_defaults(
         func=_cmd_run

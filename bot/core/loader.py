@@ -17,6 +17,7 @@ from .models import Article, Entry, KnowledgeBase, Paragraph
 from .text import normalize_quote, phrasing_key
 
 __all__ = [
+    "KEY_MARK",
     "MAX_FILE_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
@@ -28,6 +29,7 @@ __all__ = [
     "load_entry_file",
     "load_knowledge",
     "load_yaml",
+    "load_yaml_lines",
     "parse_entry_file",
 ]
 
@@ -178,12 +180,17 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, _Marks]:
     return data, marks
 
 
+# Under (*path, key, KEY_MARK): where a mapping's key itself stands (its value may start later).
+KEY_MARK = "<key>"
+
+
 def _collect_marks(node: yaml.Node, path: tuple[Any, ...], out: _Marks) -> None:
     # The composer refused aliases, so every node is visited once; depth is bounded too.
     out[path] = node.start_mark
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
+                out[(*path, key.value, KEY_MARK)] = key.start_mark
                 _collect_marks(value, (*path, key.value), out)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -414,6 +421,13 @@ def _parse_synonyms(raw: Any, name: str, marks: _Marks, problems: list[Problem])
 def load_yaml(path: Path) -> Any:
     """Read one YAML file safely (size, encoding and syntax checked, errors located)."""
     return _parse_yaml(_read_text(path), str(path))[0]
+
+
+def load_yaml_lines(path: Path) -> tuple[Any, Mapping[tuple[Any, ...], int]]:
+    """load_yaml, plus the 1-based line of every node by its path of keys and indexes (and of
+    every mapping key, under its path + KEY_MARK)."""
+    data, marks = _parse_yaml(_read_text(path), str(path))
+    return data, {key: mark.line + 1 for key, mark in marks.items()}
 
 
 def load_entry_file(

@@ -19,6 +19,7 @@ __all__ = [
     "Entry",
     "KnowledgeBase",
     "Paragraph",
+    "Reason",
     "Reply",
     "Source",
     "Suggestion",
@@ -158,6 +159,10 @@ class Suggestion:
 
 
 Kind = Literal["faq", "article"]
+# Why a question got no answer: the article does not give the detail asked for; no entry is
+# confident enough; two entries from different paragraphs are equally likely; in chat, the
+# message is not a question.
+Reason = Literal["not_in_article", "unsure", "ambiguous", "not_a_question"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +178,7 @@ class Reply:
     sources: tuple[Source, ...] = ()
     score: int = 0
     suggestions: tuple[Suggestion, ...] = ()
+    reason: Reason | None = None  # set when not answered
 
     @classmethod
     def for_entry(cls, entry: Entry, *, question: str | None = None, score: int = 100) -> Reply:
@@ -203,4 +209,5 @@ class Reply:
                 {"entry_id": s.entry_id, "question": s.question, "score": s.score}
                 for s in self.suggestions
             ],
+            "reason": self.reason,
         }

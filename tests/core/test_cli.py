@@ -22,6 +22,7 @@ KEYS = {
     "sources",
     "score",
     "suggestions",
+    "reason",
 }
 
 
@@ -79,9 +80,31 @@ def test_eval_prints_rates_and_misses(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     assert main(["eval", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "on-topic accuracy" in out and "50.0%" in out
-    assert "off-topic decline rate" in out and "100.0%" in out
-    assert "miss [on_topic] 'what is the ncg': want ¶[8]" in out
+    assert "on_topic        50.0%  (1/2)" in out
+    assert "off_topic      100.0%  (1/1)" in out
+    assert "multi" in out and "n/a" in out  # every rate is reported, even without cases
+    assert "miss [on_topic] line 3: 'what is the ncg': want ¶[8]" in out
+
+
+def test_eval_min_floor_sets_the_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "eval.yaml"
+    path.write_text("on_topic:\n  - {q: 'what is the ncg', para: [8]}\n", encoding="utf-8")
+    assert main(["eval", str(path), "--min", "on_topic=0.5"]) == 1
+    assert "below the floor: on_topic 0.000 < 0.500" in capsys.readouterr().err
+    assert main(["eval", str(path), "--min", "on_topic=0"]) == 0
+    assert main(["eval", str(path), "--min", "ontopic=0.5"]) == 2
+    assert "expected NAME=RATE" in capsys.readouterr().err
+
+
+def test_eval_names_the_line_of_a_bad_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "eval.yaml"
+    path.write_text("off_topic:\n  - 'ok'\n  - {q: 3}\n", encoding="utf-8")
+    assert main(["eval", str(path)]) == 1
+    assert f"{path}:3: off_topic item must be a question string" in capsys.readouterr().err
 
 
 def test_python_dash_m_behaves_like_faqbot() -> None:

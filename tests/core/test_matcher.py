@@ -149,3 +149,22 @@ def test_same_content_words_as_a_phrasing_answer_confidently(shipped_kb: Knowled
     assert reply.score >= 90
     # Another word beside them, unknown to the knowledge base, and it is no longer the same.
     assert matcher.reply("headline font??").score < 90
+
+
+def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> None:
+    assert matcher.reply("what is the nuclear consultative group?").reason is None
+    assert matcher.reply("How do I bake sourdough bread?").reason == "unsure"
+    assert matcher.reply("the ncg is a big deal", chat=True).reason == "not_a_question"
+    # Two entries asked the same way, citing different paragraphs: neither is clearly meant.
+    twins = tuple(
+        Entry(
+            id=f"twin-{n}",
+            question="What is the nuclear consultative group?",
+            answer="According to the article, it is a new group.",
+            sources=(Source(paragraph=n, quote=shipped_kb.article.paragraphs[n - 1].text[:40]),),
+        )
+        for n in (6, 7)  # neither paragraph names the group, so both ground it alike
+    )
+    pair = Matcher(KnowledgeBase(shipped_kb.article, twins, shipped_kb.synonyms))
+    reply = pair.reply("consultative group??")
+    assert not reply.answered and reply.reason == "ambiguous", reply

@@ -59,7 +59,7 @@ class Matcher:
         addressed: the bot was mentioned, which counts as asking.
         """
         if chat and not addressed and not is_question(question[:MAX_QUERY_CHARS]):
-            return Reply(question=question, answered=False)
+            return Reply(question=question, answered=False, reason="not_a_question")
         entries, sentences = self.rank(question)
         return self._policy.decide(question, entries, sentences, chat=chat)
 

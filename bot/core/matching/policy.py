@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..lexicon import INTERROGATIVES, SMALL_TALK
-from ..models import KnowledgeBase, Reply, Source, Suggestion
+from ..models import KnowledgeBase, Reason, Reply, Source, Suggestion
 from ..text import normalize
 from .features import Candidate
 
@@ -69,6 +69,7 @@ class Policy:
         threshold = settings.chat_threshold if chat else settings.answer_threshold
         top = entries[0] if entries else None
         top_score = percent(top.confidence) if top else 0
+        reason: Reason = "unsure"
         if (
             top is not None
             and top_score >= threshold
@@ -79,6 +80,7 @@ class Policy:
                 return Reply.for_entry(
                     self.kb.entries[top.index], question=question, score=top_score
                 )
+            reason = "ambiguous"
         if sentences:
             best = sentences[0]
             score = percent(best.confidence)
@@ -94,7 +96,13 @@ class Policy:
             for c in entries[: settings.max_suggestions]
             if percent(c.confidence) >= settings.suggest_threshold
         )
-        return Reply(question=question, answered=False, score=top_score, suggestions=suggestions)
+        return Reply(
+            question=question,
+            answered=False,
+            score=top_score,
+            suggestions=suggestions,
+            reason=reason,
+        )
 
     def _too_close(self, top: Candidate, runner: Candidate) -> bool:
         """Two entries within the margin that do not share a source paragraph."""
