@@ -1,129 +1,117 @@
-"""Fit the matcher's confidence calibration and show how thresholds trade off.
+"""Fit the matcher's confidence calibration, store it with its provenance, show thresholds.
 
-    .venv/bin/python tools/calibrate.py --fit tests/data/tune_a.yaml tests/data/tune_b.yaml \
-        --depth 5 --check tests/data/dev.yaml
+    .venv/bin/python tools/calibrate.py --fit tests/data/tune_a.yaml tests/data/tune_b.yaml \\
+        --depth 5 --check tests/data/dev.yaml            # fit and show; writes nothing
+    .venv/bin/python tools/calibrate.py ... --write      # store in calibration.json
+    .venv/bin/python tools/calibrate.py --refit --write  # again, with the stored files/options
 
-tune_a.yaml and tune_b.yaml were written from the article alone by a session that never saw
-the FAQ; dev.yaml (the shared development set) is kept out of the fit and used to choose the
-thresholds, as the unpublished judging set is in its style.
+tune_a/b/c.yaml were written from the article alone by sessions that never saw the FAQ;
+dev.yaml (the shared development set) is kept out of the fit and used to choose the
+thresholds. Never fit on tests/data/heldout.yaml.
 
-For every on-topic, meta and off-topic question of the fit files, the matcher's top entry
-gives a feature vector and a label: 1 when answering with that entry would be right (a
-source from an expected paragraph, or the expected text), else 0. A logistic regression
-(L2-regularised, Newton's method) over those features is the calibration: paste the
-printed weights into bot/core/matching/calibration.json. The sweep then shows, for each
-threshold, the on-topic accuracy and off-topic decline rate on the fit files and on the check file.
+For every on-topic, meta, off-topic and near-miss question of the fit files, up to `depth`
+candidate entries give a feature vector and a label: 1 when answering with that entry would
+be right (a source from an expected paragraph, or the expected text), else 0. The candidates
+and their order do not depend on the weights in use, and the fit (bot.core.matching.fitting)
+is deterministic, so the same files, options and knowledge give the same weights: a test
+refits and compares. The sweep shows, for each threshold, what the new weights would do on
+the fit files and on each check file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from bot.core.evaluation import EvalCase, load_eval_set
 from bot.core.loader import load_knowledge
-from bot.core.matcher import Matcher
+from bot.core.matching import Features, Matcher, load_calibration
+from bot.core.matching.calibration import CALIBRATION_FILE, Calibration
+from bot.core.matching.fitting import FitOptions, fit_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _samples(
-    matcher: Matcher, cases: Sequence[EvalCase], depth: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels of the first `depth` candidates of every question."""
-    rows: list[tuple[float, ...]] = []
-    labels: list[float] = []
-    for case in cases:
-        if case.section == "chat_noise":
-            continue
-        entries, _ = matcher.rank(case.question)
-        for candidate in entries[:depth]:
-            entry = matcher.kb.entries[candidate.index]
-            if case.section == "on_topic":
-                right = any(s.paragraph in case.paragraphs for s in entry.sources)
-            elif case.section == "meta":
-                right = case.expect is not None and case.expect in entry.answer
-            else:
-                right = False
-            rows.append(candidate.features)
-            labels.append(1.0 if right else 0.0)
-    return np.array(rows), np.array(labels)
-
-
-def fit(
-    x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50, negative_weight: float = 1.0
-) -> np.ndarray:
-    """Logistic regression weights (bias first) by Newton's method.
-
-    negative_weight > 1 makes a wrong answer cost more than a missed one.
-    """
-    sample = np.where(y > 0, 1.0, negative_weight)
-    design = np.hstack([np.ones((len(x), 1)), x])
-    w = np.zeros(design.shape[1])
-    penalty = l2 * np.eye(len(w))
-    penalty[0, 0] = 0.0
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-design @ w))
-        gradient = design.T @ (sample * (p - y)) + penalty @ w
-        hessian = design.T @ (design * (sample * p * (1 - p))[:, None]) + penalty
-        w -= np.linalg.solve(hessian, gradient)
-    return w
-
-
 def _sweep(matcher: Matcher, cases: Sequence[EvalCase], label: str) -> None:
-    replies = [(c, matcher.rank(c.question)) for c in cases if c.section != "chat_noise"]
-    print(f"\n{label}: threshold  on-topic  off-topic-declined  meta")
+    ranked = [(c, matcher.rank(c.question)[0]) for c in cases]
+    sections = ("on_topic", "meta", "off_topic", "near_miss")
+    print(f"\n{label}: threshold  " + "  ".join(f"{s:>9}" for s in sections))
     for threshold in range(30, 91, 5):
-        ok = {"on_topic": 0, "off_topic": 0, "meta": 0}
-        total = {"on_topic": 0, "off_topic": 0, "meta": 0}
-        for case, (entries, _) in replies:
+        ok = dict.fromkeys(sections, 0)
+        total = dict.fromkeys(sections, 0)
+        for case, entries in ranked:
+            if case.section not in total:
+                continue
             total[case.section] += 1
             top = entries[0] if entries else None
             answered = top is not None and top.confidence * 100 >= threshold
-            entry = matcher.kb.entries[top.index] if top else None
-            if case.section == "off_topic":
-                ok["off_topic"] += not answered
+            entry = matcher.kb.entries[top.index] if top is not None else None
+            if case.section in ("off_topic", "near_miss"):
+                ok[case.section] += not answered
             elif answered and entry is not None:
                 if case.section == "on_topic":
                     ok["on_topic"] += any(s.paragraph in case.paragraphs for s in entry.sources)
                 else:
                     ok["meta"] += bool(case.expect) and case.expect in entry.answer
-        rates = [ok[k] / total[k] if total[k] else float("nan") for k in total]
-        print(f"{'':8}{threshold:9d}  {rates[0]:8.1%}  {rates[1]:18.1%}  {rates[2]:5.1%}")
+        rates = [f"{ok[k] / total[k]:9.1%}" if total[k] else f"{'-':>9}" for k in sections]
+        print(f"{'':8}{threshold:9d}  " + "  ".join(rates))
 
 
-def main() -> None:
-    """Fit on --fit files, report on them and on --check files."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--fit", nargs="+", type=Path, required=True)
+def _write(calibration: Calibration, path: Path) -> None:
+    """Replace the stored calibration atomically."""
+    text = json.dumps(calibration.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".calibration.")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
+
+
+def main() -> int:
+    """Fit on --fit files (or the stored ones with --refit), report, optionally write."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fit", nargs="+", type=Path, default=[])
     parser.add_argument("--check", nargs="*", type=Path, default=[])
-    parser.add_argument("--l2", type=float, default=1.0)
-    parser.add_argument("--negative-weight", type=float, default=1.0)
+    parser.add_argument("--refit", action="store_true", help="the stored fit files and options")
+    defaults = FitOptions()
+    parser.add_argument("--l2", type=float, default=defaults.l2)
+    parser.add_argument("--negative-weight", type=float, default=defaults.negative_weight)
+    parser.add_argument("--depth", type=int, default=defaults.depth)
     parser.add_argument(
-        "--depth", type=int, default=1, help="candidates per question to learn from"
+        "--drop", default="", help=f"comma-separated features kept at 0: {Features._fields}"
     )
-    parser.add_argument(
-        "--drop", default="", help="comma-separated feature indexes whose weight stays 0"
-    )
+    parser.add_argument("--write", action="store_true", help=f"store in {CALIBRATION_FILE.name}")
     args = parser.parse_args()
-    matcher = Matcher(load_knowledge(ROOT / "knowledge"))
-    fit_cases = [c for f in args.fit for c in load_eval_set(f).cases]
-    x, y = _samples(matcher, fit_cases, args.depth)
-    dropped = {int(i) for i in args.drop.split(",") if i}
-    kept = [i for i in range(x.shape[1]) if i not in dropped]
-    fitted = fit(x[:, kept], y, args.l2, negative_weight=args.negative_weight)
-    weights = np.zeros(x.shape[1] + 1)
-    weights[0] = fitted[0]
-    weights[[i + 1 for i in kept]] = fitted[1:]
-    print(f"{len(y)} samples, {int(y.sum())} positive")
-    print("CALIBRATION: tuple[float, ...] = (" + ", ".join(f"{w:.3f}" for w in weights) + ")")
-    _sweep(matcher, fit_cases, "current calibration, fit files")
+    if args.refit:
+        stored = load_calibration().provenance
+        files = [ROOT / f["path"] for f in stored["fit"]]
+        options = dict(stored["options"])
+        options = FitOptions(**{**options, "drop": tuple(options.get("drop", ()))})
+    else:
+        files = list(args.fit)
+        drop = tuple(d for d in args.drop.split(",") if d)
+        unknown = set(drop) - set(Features._fields)
+        if unknown or not files:
+            parser.error(f"unknown features {sorted(unknown)}" if unknown else "--fit FILE...")
+        options = FitOptions(args.depth, args.l2, args.negative_weight, drop)
+    kb = load_knowledge(ROOT / "knowledge")
+    calibration = fit_calibration(Matcher(kb), files, options, ROOT)
+    provenance = calibration.provenance
+    print(f"{provenance['samples']} samples, {provenance['positives']} positive")
+    print(json.dumps(calibration.to_json_dict()["weights"] | {"bias": calibration.bias}))
+    fitted = Matcher(kb, calibration=calibration)
+    _sweep(fitted, [c for f in files for c in load_eval_set(f).cases], "fit files")
     for path in args.check:
-        _sweep(matcher, load_eval_set(path).cases, f"current calibration, {path.name}")
+        _sweep(fitted, load_eval_set(path).cases, path.name)
+    if args.write:
+        _write(calibration, CALIBRATION_FILE)
+        print(f"\nwrote {CALIBRATION_FILE.relative_to(ROOT)}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import KnowledgeError
-from bot.core.matching import Features, load_calibration
+from bot.core.matching import Features, Matcher, load_calibration
+from bot.core.matching.fitting import FitOptions, fit_calibration, knowledge_digest
+from bot.core.models import KnowledgeBase
 
 
 def test_the_shipped_calibration_names_every_feature() -> None:
@@ -43,3 +45,20 @@ def test_a_written_calibration_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "calibration.json"
     path.write_text(json.dumps(calibration.to_json_dict()), encoding="utf-8")
     assert load_calibration(path).weights == calibration.weights
+
+
+def test_refitting_gives_back_the_stored_weights(shipped_kb: KnowledgeBase) -> None:
+    stored = load_calibration()
+    provenance = stored.provenance
+    root = Path(__file__).resolve().parents[2]
+    files = [root / f["path"] for f in provenance["fit"]]
+    options = FitOptions(**{**provenance["options"], "drop": tuple(provenance["options"]["drop"])})
+    matcher = Matcher(shipped_kb)
+    assert knowledge_digest(matcher) == provenance["knowledge_sha256"], (
+        "the FAQ changed since the fit: run tools/calibrate.py --refit --write"
+    )
+    refit = fit_calibration(matcher, files, options, root)
+    assert refit.provenance["samples"] == provenance["samples"]
+    assert abs(refit.bias - stored.bias) < 1e-3
+    for name, weight in stored.weights._asdict().items():
+        assert abs(getattr(refit.weights, name) - weight) < 1e-3, name
