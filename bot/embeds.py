@@ -8,6 +8,7 @@ to Discord's limit with "…" rather than letting the API reject the message.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 
 import discord
@@ -28,9 +29,11 @@ __all__ = [
     "TITLE_MAX",
     "answer_embed",
     "answer_ref",
+    "defang_links",
     "entry_list_pages",
     "entry_reply",
     "gaps_embed",
+    "member_text",
     "paragraph_embeds",
     "problems_embed",
     "safe",
@@ -75,9 +78,43 @@ def truncate(text: str, limit: int) -> str:
     return cut + ELLIPSIS
 
 
+# What Discord shows as a link without markup (the pattern discord.py's escape_markdown keeps;
+# here a "[" ends it, so that no masked link can hide at the end of a URL).
+_URL = r"<[^: >\[]+:/[^ >\[]+>|(?:https?|steam)://[^\s<\[]+[^<.,:;\"\'\]\[\s]"
+# Markdown Discord renders, one token at a time. Unlike discord.py's escape_markdown, every
+# "[" is escaped on its own: its greedy `\[.+\]\(.+\)` rule escaped only the first masked link
+# of a line and left the text between two links unescaped.
+_MARKDOWN = re.compile(
+    rf"(?P<url>{_URL})|(?P<markdown>[_\\~|*`\[]|^>(?:>>)?\s|^#{{1,3}}|^\s*-)", re.MULTILINE
+)
+# A scheme's colon before a slash or backslash: what makes text a link.
+_LINK_COLON = re.compile(r":(?=[/\\])")
+
+
+def _escape_token(match: re.Match[str]) -> str:
+    return match["url"] or "\\" + match["markdown"]
+
+
 def safe(text: str) -> str:
-    """`text` with markdown and mentions escaped, so it shows exactly as written."""
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+    """`text` with markdown and mentions escaped, so it shows exactly as written.
+
+    Bare URLs stay links (an answer may point somewhere); masked links never render.
+    """
+    return _MARKDOWN.sub(_escape_token, discord.utils.escape_mentions(text))
+
+
+def defang_links(text: str) -> str:
+    """`text` with every URL made unclickable: "https://x" becomes "https[:]//x".
+
+    For text a member wrote (gaps, a form prefilled from a message): a masked link or a
+    bare URL in it must not reach a moderator, or anyone, as something to click.
+    """
+    return _LINK_COLON.sub("[:]", text)
+
+
+def member_text(text: str, limit: int) -> str:
+    """Member-written text for display: links defanged, then escaped and cut to `limit`."""
+    return safe_text(defang_links(text), limit)
 
 
 def safe_text(text: str, limit: int) -> str:
@@ -207,7 +244,7 @@ def entry_list_pages(
 def gaps_embed(gaps: Sequence[Gap]) -> discord.Embed:
     """The most frequent unanswered and "Not helpful" questions, numbered, with counts."""
     lines = [
-        f"**{i}.** {safe_text(g.question, 300)}\n"
+        f"**{i}.** {member_text(g.question, 300)}\n"
         f"asked {g.count}×, unanswered {g.unanswered}, not helpful {g.not_helpful}"
         for i, g in enumerate(gaps, start=1)
     ]

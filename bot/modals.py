@@ -30,7 +30,7 @@ from bot.core.models import (
     Source,
 )
 from bot.core.text import normalize_quote, phrasing_key
-from bot.embeds import answer_embed, entry_reply, problems_embed
+from bot.embeds import answer_embed, defang_links, entry_reply, problems_embed
 from bot.responses import apologise, respond
 from bot.views import OwnedView
 
@@ -352,7 +352,7 @@ class _AddGapButton(discord.ui.Button["GapsView"]):
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Open the add form prefilled with the question."""
-        draft = EntryDraft(question=self.question)
+        draft = EntryDraft(question=defang_links(self.question))
         await interaction.response.send_modal(EntryModal(guild_id=self.guild_id, draft=draft))
 
 

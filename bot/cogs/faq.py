@@ -22,9 +22,11 @@ from bot.embeds import (
     CHOICE_NAME_MAX,
     MESSAGE_MAX,
     answer_embed,
+    defang_links,
     entry_list_pages,
     entry_reply,
     gaps_embed,
+    member_text,
     paragraph_embeds,
     problems_embed,
     safe_text,
@@ -124,7 +126,7 @@ class FaqCog(commands.Cog):
         if found is None:
             await respond(
                 interaction,
-                f"No entry `{safe_text(entry, 100)}`. Pick one from the list as you type.",
+                f"No entry “{member_text(entry, 100)}”. Pick one from the list as you type.",
             )
             return
         reply = entry_reply(found)
@@ -178,7 +180,7 @@ class FaqCog(commands.Cog):
             await respond(
                 interaction,
                 truncate(
-                    f"No entry has the tag `{safe_text(tag, 40)}`. Tags: {known}.", MESSAGE_MAX
+                    f"No entry has the tag “{member_text(tag, 40)}”. Tags: {known}.", MESSAGE_MAX
                 ),
             )
             return
@@ -225,14 +227,16 @@ class FaqCog(commands.Cog):
         if not text:
             await respond(interaction, "That message has no text to use as a question.")
             return
-        modal = EntryModal(guild_id=_guild_id(interaction), draft=EntryDraft(question=text))
+        # A member wrote it: links in it must not become clickable in an entry.
+        draft = EntryDraft(question=defang_links(text))
+        modal = EntryModal(guild_id=_guild_id(interaction), draft=draft)
         await interaction.response.send_modal(modal)
 
     async def _own_entry(self, interaction: Interaction, entry_id: str) -> Entry | None:
         """The server's entry with that id, or None after telling the moderator why not."""
         found = self._kb(interaction).by_id.get(entry_id)
         if found is None:
-            await respond(interaction, f"No entry `{safe_text(entry_id, 100)}` in this server.")
+            await respond(interaction, f"No entry “{member_text(entry_id, 100)}” in this server.")
             return None
         if not found.is_moderator_entry:
             await respond(

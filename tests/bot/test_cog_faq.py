@@ -536,7 +536,7 @@ async def test_shipped_entries_are_read_only(
         assert interaction.response.send_modal.await_count == 0
     interaction = make_interaction(manage_guild=True)
     await faq_cog.edit.callback(faq_cog, interaction, "no-such-entry")
-    assert "No entry `no-such-entry`" in sent_text(interaction.response.send_message)
+    assert "No entry “no-such-entry”" in sent_text(interaction.response.send_message)
 
 
 async def test_edit_autocomplete_lists_only_the_servers_entries(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import discord
 from hypothesis import given, settings
@@ -19,9 +20,11 @@ from bot.embeds import (
     TITLE_MAX,
     answer_embed,
     answer_ref,
+    defang_links,
     entry_list_pages,
     entry_reply,
     gaps_embed,
+    member_text,
     paragraph_embeds,
     problems_embed,
     safe,
@@ -176,6 +179,79 @@ def test_any_entry_text_fits_and_never_pings(question: str, answer: str) -> None
 
 def test_safe_escapes_what_discord_would_render() -> None:
     assert safe("@everyone **x**") == "@\u200beveryone \\*\\*x\\*\\*"
+
+
+# -- links in text members wrote ----------------------------------------------------------
+
+# A "[" that Discord would read as markup: preceded by an even number of backslashes.
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)(?:\\\\)*\[")
+# A masked link Discord would render: an unescaped [label](url).
+_LIVE_MASKED_LINK = re.compile(r"(?<!\\)(?:\\\\)*\[[^\]]*\]\(\s*<?[a-z]+:/", re.IGNORECASE)
+# Anything a linkifier could take for a URL: a scheme's colon and a slash.
+_LINK_START = re.compile(r":[/\\]")
+
+
+def _unescape(text: str) -> str:
+    """What Discord shows for escaped text: a backslash before punctuation disappears."""
+    return re.sub(r"\\([^0-9A-Za-z])", r"\1", text)
+
+
+_label = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="@"), max_size=12
+)
+_url = st.builds(
+    lambda scheme, host, path: f"{scheme}://{host}/{path}",
+    st.sampled_from(["http", "https", "HTTPS", "steam", "ftp"]),
+    st.text(alphabet="abcxyz019.-", min_size=1, max_size=10),
+    st.text(alphabet="aZ9_-/.?=&%()[]", max_size=15),
+)
+_link = st.one_of(
+    _url,
+    _url.map(lambda url: f"<{url}>"),
+    st.builds(lambda label, url: f"[{label}]({url})", _label, _url),
+    st.builds(lambda label, url: f"[{label}](<{url}>)", _label, _url),
+)
+# Several links on one line, with any text (or none) between them.
+_line_with_links = st.lists(st.tuples(_label, _link), min_size=2, max_size=6).map(
+    lambda parts: "".join(text + link for text, link in parts)
+)
+
+
+def test_the_second_masked_link_of_a_line_is_escaped_too() -> None:
+    # discord.py's escape_markdown escapes the first "[" only (its pattern is greedy).
+    assert safe("[a](http://x) [b](http://y)") == "\\[a](http://x) \\[b](http://y)"
+    assert safe("[a](http://x) *b* [c](http://y)") == "\\[a](http://x) \\*b\\* \\[c](http://y)"
+
+
+def test_member_links_are_neither_masked_nor_bare() -> None:
+    shown = member_text("[claim here](https://evil.example) or https://evil.example/x", 300)
+    assert shown == "\\[claim here](https\\[:]//evil.example) or https\\[:]//evil.example/x"
+
+
+@settings(max_examples=150)
+@given(_line_with_links)
+def test_no_link_in_member_text_survives(line: str) -> None:
+    shown = member_text(line, 10_000)
+    assert not _UNESCAPED_BRACKET.search(shown), shown
+    assert not _LINK_START.search(_unescape(shown)), shown
+    # Nothing else changes: Discord shows the words as written, only the links defanged.
+    assert _unescape(shown) == defang_links(line)
+
+
+@settings(max_examples=150)
+@given(_line_with_links)
+def test_no_masked_link_survives_in_any_text(line: str) -> None:
+    assert not _LIVE_MASKED_LINK.search(safe(line))
+
+
+@settings(max_examples=40)
+@given(st.lists(_line_with_links, min_size=1, max_size=12))
+def test_gaps_show_members_questions_without_links(questions: list[str]) -> None:
+    embed = gaps_embed([Gap(q, 2, 1, 1) for q in questions])
+    description = embed.description or ""
+    assert not _UNESCAPED_BRACKET.search(description)
+    assert not _LINK_START.search(_unescape(description))
+    assert_within_limits(embed)
 
 
 def test_paragraph_embeds_hold_whole_paragraphs_within_a_message() -> None:

@@ -1,0 +1,72 @@
+"""Issue 9 through the fake Discord: what members write cannot turn into links, deadlines
+are kept while bookkeeping is slow, cooldowns and caps, and what moderators see is their own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .conftest import StartFaqBot
+from .fake_discord import FakeDiscord, FakeInteraction, InteractionReply, Perm
+from .test_bot_flows import QUESTION, REPLY_TIMEOUT, modal_inputs, reply_to
+
+JSON = dict[str, Any]
+
+# A scheme's colon before a slash: what a linkifier needs. And a "[" Discord reads as markup.
+LINK_START = re.compile(r":[/\\]")
+UNESCAPED_BRACKET = re.compile(r"(?<!\\)(?:\\\\)*\[")
+LINKS = (
+    "is [free nitro](https://evil.example/a) or [claim it](http://evil.example/b) "
+    "real? https://evil.example/c <https://evil.example/d>"
+)
+
+
+def make_moderator(fake: FakeDiscord, name: str = "mod") -> JSON:
+    """A member with a role that grants Manage Server."""
+    guild_id = int(fake.guild["id"])
+    role = fake.add_role(guild_id, f"{name}-role", permissions=int(Perm.MANAGE_GUILD))
+    moderator = fake.make_user(name)
+    fake.add_member(guild_id, moderator, roles=[role])
+    return moderator
+
+
+async def final_reply(fake: FakeDiscord, interaction: FakeInteraction) -> InteractionReply:
+    """The message the member ends up seeing: the response, or the follow-up after a defer."""
+    first = await fake.wait_for_interaction_response(interaction, timeout=REPLY_TIMEOUT)
+    if first.callback_type != 5:
+        return first
+    return await fake.wait_for_interaction_response(interaction, index=1, timeout=REPLY_TIMEOUT)
+
+
+def unescape(text: str) -> str:
+    """What Discord shows for escaped text."""
+    return re.sub(r"\\([^0-9A-Za-z])", r"\1", text)
+
+
+# -- finding 3: links in what members wrote ------------------------------------------------
+
+
+async def test_links_in_a_members_question_are_dead_in_gaps_and_in_the_form(
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+) -> None:
+    fake = fake_discord
+    moderator = make_moderator(fake)
+    mention = f"<@{fake.bot_user['id']}>"
+    async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0):
+        asked = await fake.send_message(f"{mention} {LINKS}", mentions=[fake.bot_user])
+        await reply_to(fake, asked)  # "no answer yet": recorded as a gap
+        gaps = await fake.invoke_slash("faq", subcommand="gaps", user=moderator)
+        shown = await final_reply(fake, gaps)
+        menu = await fake.invoke_message_command("Add to FAQ", target_message=asked, user=moderator)
+        opened = await fake.wait_for_interaction_response(menu, timeout=REPLY_TIMEOUT)
+
+    (embed,) = shown.data["embeds"]
+    description = embed["description"]
+    assert "free nitro" in description and "evil.example/c" in description
+    assert not UNESCAPED_BRACKET.search(description), description
+    assert not LINK_START.search(unescape(description)), description
+    assert opened.callback_type == 9
+    prefilled = modal_inputs(opened.data)[QUESTION]["value"]
+    assert "free nitro" in prefilled
+    assert "://" not in prefilled and ":/" not in prefilled
