@@ -2,20 +2,30 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# Installs come from the lock files, every file checked against its hash; `make lock` writes
+# them from pyproject.toml. The project itself is installed without its dependencies (they are
+# all in the lock) and built with the locked setuptools, not a freshly downloaded one.
+PIP_LOCKED := $(BIN)/python -m pip install --quiet --require-hashes --no-deps
+PIP_PROJECT := $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+# The lock tool, itself from PyPI through pip in the venv.
+UV_VERSION := 0.13.8
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock"
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the project's metadata changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Reinstall only when the lock or the project's metadata changes.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP_LOCKED) -r requirements.lock
+	$(PIP_PROJECT)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(PIP_LOCKED) -r requirements-dev.lock
+	$(PIP_PROJECT)
 	touch $@ $(VENV)/.installed
 
 ## make run: install, then start the bot (Discord with DISCORD_TOKEN, else the console)
@@ -32,6 +42,16 @@ test: $(VENV)/.installed-dev
 ## make bench: the matcher benchmark (not part of the test suite)
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_matcher.py
+
+## make lock: after changing dependencies in pyproject.toml, resolve them into the lock files.
+## Versions already locked are kept; `make lock-upgrade` moves everything to the newest.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(LOCK) $(UPGRADE) pyproject.toml requirements-build.in --extra dev -o requirements-dev.lock
+	$(LOCK) pyproject.toml requirements-build.in -c requirements-dev.lock -o requirements.lock
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -57,7 +57,7 @@ def _sweep(matcher: Matcher, cases: Sequence[EvalCase], label: str) -> None:
                 if case.section == "on_topic":
                     ok["on_topic"] += any(s.paragraph in case.paragraphs for s in entry.sources)
                 else:
-                    ok["meta"] += bool(case.expect) and case.expect in entry.answer
+                    ok["meta"] += bool(case.expect and case.expect in entry.answer)
         rates = [f"{ok[k] / total[k]:9.1%}" if total[k] else f"{'-':>9}" for k in sections]
         print(f"{'':8}{threshold:9d}  " + "  ".join(rates))
 
@@ -89,8 +89,8 @@ def main() -> int:
     if args.refit:
         stored = load_calibration().provenance
         files = [ROOT / f["path"] for f in stored["fit"]]
-        options = dict(stored["options"])
-        options = FitOptions(**{**options, "drop": tuple(options.get("drop", ()))})
+        stored_options = dict(stored["options"])
+        options = FitOptions(**{**stored_options, "drop": tuple(stored_options.get("drop", ()))})
     else:
         files = list(args.fit)
         drop = tuple(d for d in args.drop.split(",") if d)
