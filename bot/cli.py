@@ -5,30 +5,63 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .core.errors import KnowledgeError
+from .core.errors import KnowledgeError, describe_os_error
 from .core.evaluation import RATES, load_eval_set, run_eval
 from .core.loader import load_knowledge
 from .core.matcher import Matcher
 from .core.models import KnowledgeBase, Reply
+from .settings import Settings, SettingsError, load_settings, parse_snowflake
 
-__all__ = ["format_reply", "main"]
+__all__ = ["format_reply", "main", "plural"]
 
 _SILENT = "(the bot stays silent)"
+# The flags that override a setting, by its environment name.
+_FLAGS = {"FAQ_KNOWLEDGE_DIR": "knowledge", "FAQ_DATA_DIR": "data"}
 
 
-def _knowledge_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("FAQ_KNOWLEDGE_DIR") or "knowledge")
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 entry", "2 entries": a count with its noun agreeing."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The bot's settings (environment, then .env, then this command's flags)."""
+    overrides = {
+        name: getattr(args, flag)
+        for name, flag in _FLAGS.items()
+        if getattr(args, flag, None) is not None
+    }
+    try:
+        return load_settings(require_token=False, **overrides)
+    except SettingsError as error:
+        # Name the flag when the bad value came from one.
+        lines = []
+        for line in error.lines:
+            name = line.split(":", 1)[0]
+            if name in overrides:
+                line = f"--{_FLAGS[name]} ({name}){line[len(name) :]}"
+            lines.append(line)
+        raise SettingsError(lines) from None
 
 
 def _fail(error: KnowledgeError) -> int:
     for problem in error.problems:
         print(f"error: {problem}", file=sys.stderr)
-    print(f"{len(error.problems)} problem(s) found.", file=sys.stderr)
+    print(f"{plural(len(error.problems), 'problem')} found.", file=sys.stderr)
     return 1
+
+
+def _snowflake(text: str) -> int:
+    """argparse type for a server or user id."""
+    try:
+        return parse_snowflake(text, "Discord id")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def format_reply(reply: Reply, kb: KnowledgeBase, *, chat: bool = False) -> str:
@@ -54,21 +87,25 @@ def format_reply(reply: Reply, kb: KnowledgeBase, *, chat: bool = False) -> str:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
     try:
-        kb = load_knowledge(_knowledge_dir(args.knowledge))
+        kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as error:
         return _fail(error)
     quotes = sum(len(e.sources) for e in kb.entries)
     print(
-        f"{len(kb.entries)} entries, {len(kb.article.paragraphs)} paragraphs, "
-        f"{quotes} quotes verified"
+        f"{plural(len(kb.entries), 'entry', 'entries')}, "
+        f"{plural(len(kb.article.paragraphs), 'paragraph')}, "
+        f"{plural(quotes, 'quote')} verified"
     )
     return 0
 
 
 def _load_matcher(args: argparse.Namespace) -> Matcher | int:
+    """The shipped knowledge's matcher, with the bot's thresholds."""
+    settings = _settings(args)
     try:
-        return Matcher(load_knowledge(_knowledge_dir(args.knowledge)))
+        return Matcher(load_knowledge(settings.knowledge_dir), settings.match_settings())
     except KnowledgeError as error:
         return _fail(error)
 
@@ -99,7 +136,10 @@ def _cmd_console(args: argparse.Namespace) -> int:
     if isinstance(matcher, int):
         return matcher
     kb = matcher.kb
-    print(f"“{kb.article.title}” ({kb.article.date_text}): {len(kb.entries)} FAQ entries.")
+    print(
+        f"“{kb.article.title}” ({kb.article.date_text}): "
+        f"{plural(len(kb.entries), 'FAQ entry', 'FAQ entries')}."
+    )
     print("Ask as you would in the auto-answer channel. Ctrl-D or 'quit' to leave.")
     while True:
         try:
@@ -177,16 +217,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings(require_token=False)
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    settings = _settings(args)
     if settings.discord_token is None:
         print("DISCORD_TOKEN is not set: starting the console instead.", file=sys.stderr)
-        args.knowledge = str(settings.knowledge_dir)
         return _cmd_console(args)
     from .client import run_bot
 
@@ -198,9 +231,9 @@ def _cmd_entries(args: argparse.Namespace) -> int:
     from .core.models import Entry, Source
     from .core.storage import slug_for
 
-    data_dir = Path(args.data or os.environ.get("FAQ_DATA_DIR") or "data")
+    settings = _settings(args)
     try:
-        library = Library(_knowledge_dir(args.knowledge), data_dir)
+        library = Library(settings.knowledge_dir, settings.data_dir, settings.match_settings())
         if args.action == "list":
             for entry in library.knowledge_for(args.guild).entries:
                 if entry.is_moderator_entry:
@@ -249,7 +282,14 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--knowledge",
             metavar="DIR",
-            help="knowledge directory (default: $FAQ_KNOWLEDGE_DIR or ./knowledge)",
+            help="knowledge directory (default: FAQ_KNOWLEDGE_DIR from the environment or "
+            ".env, else ./knowledge)",
+        )
+        sub.add_argument(
+            "--data",
+            metavar="DIR",
+            help="data directory (default: FAQ_DATA_DIR from the environment or .env, "
+            "else ./data)",
         )
         return sub
 
@@ -280,10 +320,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     entries = add("entries", "add, edit, remove or list a server's moderator entries")
     entries.add_argument("action", choices=["add", "edit", "remove", "list"])
-    entries.add_argument("--guild", type=int, required=True, help="server (guild) id")
-    entries.add_argument(
-        "--data", metavar="DIR", help="data directory (default: $FAQ_DATA_DIR or ./data)"
-    )
+    entries.add_argument("--guild", type=_snowflake, required=True, help="server (guild) id")
     entries.add_argument("--id", help="entry id (edit, remove; optional for add)")
     entries.add_argument("--question")
     entries.add_argument("--alternate", action="append", help="another phrasing (repeat)")
@@ -291,7 +328,9 @@ def _parser() -> argparse.ArgumentParser:
     entries.add_argument("--paragraph", type=int)
     entries.add_argument("--quote")
     entries.add_argument("--tag", action="append")
-    entries.add_argument("--actor", type=int, default=0, help="user id recorded as the author")
+    entries.add_argument(
+        "--actor", type=_snowflake, default=0, help="user id recorded as the author"
+    )
     entries.set_defaults(func=_cmd_entries)
     return parser
 
@@ -313,5 +352,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.func(args)
     except BrokenPipeError:  # e.g. `faqbot eval ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except SettingsError as error:
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    # Operator faults: one line saying what to do, never a traceback.
+    except OSError as error:
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:
+        print(
+            f"error: the stats database could not be used ({error}); move "
+            "stats.sqlite3 out of the data directory and try again",
+            file=sys.stderr,
+        )
         return 1
     return status

@@ -1,7 +1,9 @@
 """The bot's settings, read once at start from the environment or `.env`, and validated.
 
-Every setting has the exact environment name documented in `.env.example`. A bad value
-is reported as one line "NAME: what is wrong" per problem, never with the token's value.
+Every `faqbot` command reads them through `load_settings`: the environment, then `.env` for
+what the environment leaves unset, then the command's flags, which win. Every setting has the
+exact environment name documented in `.env.example`. Every bad value is reported, as one line
+"NAME: what is wrong" per problem, never with the token's value.
 """
 
 from __future__ import annotations
@@ -16,15 +18,22 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.matcher import MatchSettings
 
-__all__ = ["Settings", "SettingsError", "format_settings_errors", "load_settings"]
+__all__ = [
+    "SNOWFLAKE_MAX",
+    "Settings",
+    "SettingsError",
+    "format_settings_errors",
+    "load_settings",
+    "parse_snowflake",
+]
 
 _log = logging.getLogger(__name__)
 
-# Discord snowflakes are positive 64-bit integers.
-_SNOWFLAKE_MAX = 2**64 - 1
+# Discord snowflakes are positive and fit a signed 64-bit integer.
+SNOWFLAKE_MAX = 2**63 - 1
 _SECRET_NAMES = frozenset({"DISCORD_TOKEN"})
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-_Snowflake = Annotated[int, Field(gt=0, le=_SNOWFLAKE_MAX)]
+_Snowflake = Annotated[int, Field(gt=0, le=SNOWFLAKE_MAX)]
 
 
 class SettingsError(Exception):
@@ -33,6 +42,27 @@ class SettingsError(Exception):
     def __init__(self, lines: list[str]) -> None:
         self.lines = tuple(lines)
         super().__init__("invalid settings:\n" + "\n".join(self.lines))
+
+
+class _CrossFieldError(SettingsError):
+    """Problems between settings, each with the names of the settings involved."""
+
+    def __init__(self, problems: list[tuple[frozenset[str], str]]) -> None:
+        self.problems = problems
+        super().__init__([line for _names, line in problems])
+
+
+def parse_snowflake(text: str, what: str = "id") -> int:
+    """A Discord id (1 to 2**63-1) written in decimal digits; ValueError saying what is wrong."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{text!r} is not a {what}: a Discord id is written in digits only")
+    value = int(text)
+    if not 0 < value <= SNOWFLAKE_MAX:
+        raise ValueError(
+            f"{text} is not a {what}: Discord ids run from 1 to {SNOWFLAKE_MAX} (19 digits)"
+        )
+    return value
 
 
 def _split_ids(value: Any, name: str) -> Any:
@@ -151,29 +181,54 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        problems: list[str] = []
+        problems = self.cross_field_problems()
+        if problems:
+            # A ValueError here would be reported without a field name; raise ours instead.
+            raise _CrossFieldError(problems)
+        return self
+
+    def cross_field_problems(self) -> list[tuple[frozenset[str], str]]:
+        """The problems between settings, each with the names of the settings involved."""
+        problems: list[tuple[frozenset[str], str]] = []
+        shards = frozenset({"FAQ_SHARD_IDS", "FAQ_SHARD_COUNT"})
         if self.shard_ids is not None:
-            if self.shard_count is None:
-                problems.append("FAQ_SHARD_IDS: needs FAQ_SHARD_COUNT to be set as well")
+            if not self.shard_ids:
+                problems.append(
+                    (shards, "FAQ_SHARD_IDS: give at least one shard id, or leave it unset")
+                )
+            elif self.shard_count is None:
+                problems.append((shards, "FAQ_SHARD_IDS: needs FAQ_SHARD_COUNT to be set as well"))
             else:
                 bad = [i for i in self.shard_ids if i >= self.shard_count]
                 if bad:
                     problems.append(
-                        f"FAQ_SHARD_IDS: ids {bad} are not below FAQ_SHARD_COUNT "
-                        f"({self.shard_count}); shard ids run from 0 to {self.shard_count - 1}"
+                        (
+                            shards,
+                            f"FAQ_SHARD_IDS: ids {bad} are not below FAQ_SHARD_COUNT "
+                            f"({self.shard_count}); shard ids run from 0 to "
+                            f"{self.shard_count - 1}",
+                        )
                     )
-            if not self.shard_ids:
-                problems.append("FAQ_SHARD_IDS: give at least one shard id, or leave it unset")
         match = self.match_settings()
         if match.suggest_threshold > match.answer_threshold:
             problems.append(
-                f"FAQ_SUGGEST_THRESHOLD: {match.suggest_threshold} is above the answer "
-                f"threshold ({match.answer_threshold}); suggestions must score lower than answers"
+                (
+                    frozenset({"FAQ_SUGGEST_THRESHOLD", "FAQ_ANSWER_THRESHOLD"}),
+                    f"FAQ_SUGGEST_THRESHOLD: {match.suggest_threshold} is above the answer "
+                    f"threshold ({match.answer_threshold}); suggestions must score lower "
+                    "than answers",
+                )
             )
-        if problems:
-            # A ValueError here would be reported without a field name; raise ours instead.
-            raise SettingsError(problems)
-        return self
+        if match.chat_threshold < match.answer_threshold:
+            problems.append(
+                (
+                    frozenset({"FAQ_CHAT_THRESHOLD", "FAQ_ANSWER_THRESHOLD"}),
+                    f"FAQ_CHAT_THRESHOLD: {match.chat_threshold} is below the answer "
+                    f"threshold ({match.answer_threshold}); chat must be at least as strict "
+                    "as /faq ask",
+                )
+            )
+        return problems
 
     @property
     def token(self) -> str:
@@ -196,23 +251,41 @@ class Settings(BaseSettings):
         return dataclasses.replace(MatchSettings(), **overrides)
 
 
+def _plain(item: Any) -> str:
+    """One pydantic error as a plain phrase with its limit, without pydantic's wording."""
+    kind = item["type"]
+    ctx = item.get("ctx") or {}
+    if kind == "missing":
+        return "missing; set it in the environment or .env"
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return "must be a whole number"
+    if kind in {"float_parsing", "float_type"}:
+        return "must be a number"
+    if kind == "greater_than":
+        return f"must be greater than {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return f"{message[:1].lower()}{message[1:]}"
+
+
 def format_settings_errors(error: ValidationError) -> list[str]:
     """One "NAME: what is wrong" line per problem in a settings validation error."""
     lines: list[str] = []
     for item in error.errors(include_url=False):
         name = str(item["loc"][0]) if item["loc"] else "settings"
-        message = str(item["msg"])
-        message = message.removeprefix("Value error, ")
-        if item["type"] == "missing":
-            message = "missing; set it in the environment or .env"
-        elif (
+        message = _plain(item)
+        if (
             name not in _SECRET_NAMES
+            and item["type"] != "missing"
             and isinstance(item.get("input"), str)
             and repr(item["input"]) not in message
         ):
-            message = f"{message[:1].lower()}{message[1:]} (got {item['input']!r})"
-        else:
-            message = f"{message[:1].lower()}{message[1:]}"
+            message = f"{message} (got {item['input']!r})"
         lines.append(f"{name}: {message}")
     return lines
 
@@ -222,13 +295,21 @@ def load_settings(
 ) -> Settings:
     """Read and validate the settings; raise SettingsError listing every bad value.
 
-    `values` override the environment, keyed by environment name (e.g. FAQ_DATA_DIR=...).
+    `values` override the environment and `.env`, keyed by environment name
+    (e.g. FAQ_DATA_DIR=...): the command line's flags.
     """
     try:
         settings = Settings(_env_file=env_file, **values)  # type: ignore[call-arg]
     except ValidationError as exc:
         lines = format_settings_errors(exc)
-        # The cross-field checks only run when every field is valid; keep field errors first.
+        # pydantic skips the checks between settings when a value is bad; run them on the
+        # values that are good, so every problem is reported at once.
+        failed = {str(item["loc"][0]) for item in exc.errors() if item["loc"]}
+        lines += [
+            line
+            for names, line in _cross_field_problems_without(failed, env_file, values)
+            if not names & failed
+        ]
         raise SettingsError(lines) from None
     except SettingsError:
         raise
@@ -236,3 +317,21 @@ def load_settings(
         raise SettingsError(["DISCORD_TOKEN: missing; set it in the environment or .env"])
     _log.debug("settings loaded (auto-answer channels: %d)", len(settings.auto_answer_channels))
     return settings
+
+
+def _cross_field_problems_without(
+    failed: set[str], env_file: Path | str | None, values: dict[str, Any]
+) -> list[tuple[frozenset[str], str]]:
+    """The cross-field problems of the settings, with the failed ones put back to defaults."""
+    defaults = {
+        str(field.validation_alias): field.default
+        for field in Settings.model_fields.values()
+        if str(field.validation_alias) in failed
+    }
+    try:
+        Settings(_env_file=env_file, **{**values, **defaults})  # type: ignore[call-arg]
+    except _CrossFieldError as exc:
+        return exc.problems
+    except (ValidationError, SettingsError):
+        return []
+    return []

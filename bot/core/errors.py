@@ -1,10 +1,12 @@
-"""The one domain error for bad knowledge data, and the located problems it carries."""
+"""The one domain error for bad knowledge data, the located problems it carries, and the
+one-line description of an operator fault (a read-only or full disk)."""
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
-__all__ = ["KnowledgeError", "Problem"]
+__all__ = ["KnowledgeError", "Problem", "describe_os_error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +48,16 @@ class KnowledgeError(Exception):
     ) -> KnowledgeError:
         """Build an error holding one problem."""
         return cls([Problem(file, message, line, column, entry_id)])
+
+
+def describe_os_error(error: OSError, *, doing: str = "use") -> str:
+    """One line saying what went wrong with a file or the network, and what to do about it."""
+    place = f" {error.filename}" if error.filename else ""
+    if error.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
+        return (
+            f"cannot {doing}{place}: {error.strerror or 'permission denied'}; make the data "
+            "directory writable by this user, or point FAQ_DATA_DIR (or --data) at one that is"
+        )
+    if error.errno in {errno.ENOSPC, errno.EDQUOT}:
+        return f"cannot {doing}{place}: the disk is full; free some space and try again"
+    return f"cannot {doing}{place}: {error.strerror or error}"

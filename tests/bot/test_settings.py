@@ -57,18 +57,21 @@ def test_empty_channel_list_means_mentions_only(knowledge_dir: Path, tmp_path: P
     [
         ("FAQ_AUTO_ANSWER_CHANNELS", "123,abc", "'abc' is not a channel id"),
         ("FAQ_AUTO_ANSWER_CHANNELS", "0", "greater than 0"),
-        ("FAQ_MOD_ROLE_ID", "moderators", "valid integer"),
+        ("FAQ_MOD_ROLE_ID", "moderators", "must be a whole number"),
         ("FAQ_DEV_GUILD_ID", "-5", "greater than 0"),
-        ("FAQ_MOD_LOG_CHANNEL_ID", "1.5", "valid integer"),
-        ("FAQ_USER_COOLDOWN_SECONDS", "soon", "valid number"),
-        ("FAQ_CHANNEL_ENTRY_COOLDOWN_SECONDS", "-1", "greater than or equal to 0"),
-        ("FAQ_ANSWER_THRESHOLD", "101", "less than or equal to 100"),
-        ("FAQ_CHAT_THRESHOLD", "high", "valid integer"),
-        ("FAQ_SUGGEST_THRESHOLD", "-3", "greater than or equal to 0"),
-        ("FAQ_SHARD_COUNT", "0", "greater than or equal to 1"),
+        ("FAQ_MOD_LOG_CHANNEL_ID", "1.5", "must be a whole number"),
+        ("FAQ_USER_COOLDOWN_SECONDS", "soon", "must be a number"),
+        ("FAQ_CHANNEL_ENTRY_COOLDOWN_SECONDS", "-1", "must be at least 0"),
+        ("FAQ_ANSWER_THRESHOLD", "101", "must be at most 100"),
+        ("FAQ_CHAT_THRESHOLD", "high", "must be a whole number"),
+        ("FAQ_SUGGEST_THRESHOLD", "-3", "must be at least 0"),
+        ("FAQ_SHARD_COUNT", "0", "must be at least 1"),
         ("FAQ_SHARD_IDS", "0,x", "'x' is not a shard id"),
-        ("FAQ_LOG_LEVEL", "LOUD", "'DEBUG'"),
+        ("FAQ_LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL"),
         ("FAQ_KNOWLEDGE_DIR", "/no/such/dir", "is not a directory"),
+        ("FAQ_MOD_ROLE_ID", str(2**63), "must be at most 9223372036854775807"),
+        ("FAQ_DEV_GUILD_ID", "1" * 30, "must be at most 9223372036854775807"),
+        ("FAQ_AUTO_ANSWER_CHANNELS", f"1,{2**64}", "must be at most 9223372036854775807"),
     ],
 )
 def test_each_bad_value_is_one_line_naming_the_setting(
@@ -80,6 +83,8 @@ def test_each_bad_value_is_one_line_naming_the_setting(
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"{name}: ")
     assert fragment in lines[0]
+    # Plain words: none of pydantic's phrasing or links.
+    assert "Input should" not in lines[0] and "http" not in lines[0]
 
 
 def test_several_bad_values_are_all_reported(knowledge_dir: Path, tmp_path: Path) -> None:
@@ -160,3 +165,65 @@ def test_env_example_documents_every_setting_with_a_comment() -> None:
         assert lines[index - 1].startswith("#"), f"{name} has no comment above it"
     # The example never carries a real-looking token.
     assert re.search(r"^DISCORD_TOKEN=\s*$", text, re.M)
+
+
+def test_the_chat_threshold_may_not_be_below_the_answer_threshold(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        _load(knowledge_dir, tmp_path, FAQ_CHAT_THRESHOLD="10")
+    assert caught.value.lines == (
+        f"FAQ_CHAT_THRESHOLD: 10 is below the answer threshold "
+        f"({MatchSettings().answer_threshold}); chat must be at least as strict as /faq ask",
+    )
+    settings = _load(knowledge_dir, tmp_path, FAQ_CHAT_THRESHOLD="60", FAQ_ANSWER_THRESHOLD="60")
+    assert settings.match_settings().chat_threshold == 60
+
+
+def test_a_cross_field_error_is_reported_with_the_field_errors(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        _load(
+            knowledge_dir,
+            tmp_path,
+            FAQ_SHARD_IDS="5",
+            FAQ_MOD_ROLE_ID="x",
+            FAQ_CHAT_THRESHOLD="10",
+            FAQ_USER_COOLDOWN_SECONDS="soon",
+        )
+    names = sorted(line.split(":")[0] for line in caught.value.lines)
+    assert names == [
+        "FAQ_CHAT_THRESHOLD",
+        "FAQ_MOD_ROLE_ID",
+        "FAQ_SHARD_IDS",
+        "FAQ_USER_COOLDOWN_SECONDS",
+    ]
+
+
+def test_a_cross_field_check_on_a_bad_value_is_not_reported_twice(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    # FAQ_SHARD_COUNT is bad itself: "needs FAQ_SHARD_COUNT" would only mislead.
+    with pytest.raises(SettingsError) as caught:
+        _load(knowledge_dir, tmp_path, FAQ_SHARD_IDS="1", FAQ_SHARD_COUNT="two")
+    assert [line.split(":")[0] for line in caught.value.lines] == ["FAQ_SHARD_COUNT"]
+
+
+def test_env_example_gives_every_default(knowledge_dir: Path, tmp_path: Path) -> None:
+    """Each value in .env.example is the default, so copying it changes nothing."""
+    example = tmp_path / ".env"
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    example.write_text(text, encoding="utf-8")
+    from_example = load_settings(env_file=example, require_token=False)
+    defaults = load_settings(env_file=None, require_token=False)
+    thresholds = {"answer_threshold", "chat_threshold", "suggest_threshold"}
+    assert from_example.model_dump(exclude=thresholds) == defaults.model_dump(exclude=thresholds)
+    assert from_example.match_settings() == defaults.match_settings()
+    match = MatchSettings()
+    for name, value in (
+        ("FAQ_ANSWER_THRESHOLD", match.answer_threshold),
+        ("FAQ_CHAT_THRESHOLD", match.chat_threshold),
+        ("FAQ_SUGGEST_THRESHOLD", match.suggest_threshold),
+    ):
+        assert re.search(rf"^{name}={value}$", text, re.M), name

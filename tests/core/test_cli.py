@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,9 +71,12 @@ def test_knowledge_flag_and_env(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["check", "--knowledge", str(tmp_path)]) == 1
-    assert "article.md: file not found" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"error: --knowledge (FAQ_KNOWLEDGE_DIR): {str(tmp_path)!r} has no article.md\n"
+    )
     monkeypatch.setenv("FAQ_KNOWLEDGE_DIR", str(tmp_path))
     assert main(["ask", "what is the ncg"]) == 1
+    assert capsys.readouterr().err.startswith("error: FAQ_KNOWLEDGE_DIR: ")
 
 
 def test_eval_prints_rates_and_misses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,3 +135,140 @@ def test_console_answers_like_chat(
     out = capsys.readouterr().out
     assert "(the bot stays silent)" in out
     assert '¶2 "' in out
+
+
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISCORD_TOKEN", "FAQ_DATA_DIR", "FAQ_ANSWER_THRESHOLD", "FAQ_CHAT_THRESHOLD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+ADD = [
+    "entries",
+    "add",
+    "--guild",
+    "123456789012345678",
+    "--question",
+    "Who hosted the AUKUS leaders?",
+    "--answer",
+    "The author writes that Biden hosted his Australian and British counterparts.",
+]
+
+
+def test_entries_read_the_data_dir_from_dot_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command reads the same settings as `run`: .env included."""
+    _clean_env(monkeypatch)
+    (tmp_path / ".env").write_text(
+        f"FAQ_KNOWLEDGE_DIR={ROOT / 'knowledge'}\nFAQ_DATA_DIR={tmp_path / 'bot-data'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(ADD) == 0
+    assert (tmp_path / "bot-data" / "guilds" / "123456789012345678.yaml").is_file()
+    assert not (tmp_path / "data").exists()
+    # The flag wins over .env.
+    assert main(["entries", "list", "--guild", "123456789012345678"]) == 0
+    assert "hosted-aukus-leaders: Who hosted the AUKUS leaders?" in capsys.readouterr().out
+    other = ["entries", "list", "--guild", "123456789012345678", "--data", str(tmp_path / "o")]
+    assert main(other) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_ask_and_console_use_the_bots_thresholds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _clean_env(monkeypatch)
+    assert main(["ask", "--json", "wats the ncg"]) == 0
+    assert json.loads(capsys.readouterr().out)["answered"] is True
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "100")
+    monkeypatch.setenv("FAQ_CHAT_THRESHOLD", "100")
+    assert main(["ask", "--json", "wats the ncg"]) == 0
+    assert json.loads(capsys.readouterr().out)["answered"] is False
+    lines = iter(["What is the nuclear consultative group, really?", "quit"])
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(lines))
+    assert main(["console"]) == 0
+    assert "(the bot stays silent)" in capsys.readouterr().out
+
+
+def test_run_honours_its_knowledge_flag(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    make_knowledge: Callable[[str], Path],
+) -> None:
+    _clean_env(monkeypatch)
+    one_entry = (ROOT / "tests" / "core" / "conftest.py").read_text(encoding="utf-8")
+    faq = one_entry.split('SMALL_FAQ = """\\\n', 1)[1].split('"""', 1)[0]
+    knowledge = make_knowledge(faq)
+    monkeypatch.setattr("builtins.input", lambda _prompt="": "quit")
+    assert main(["run", "--knowledge", str(knowledge)]) == 0
+    out = capsys.readouterr().out
+    assert ": 2 FAQ entries." in out
+
+
+def test_console_says_one_entry_not_one_entries(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    make_knowledge: Callable[[str], Path],
+) -> None:
+    faq = (ROOT / "tests" / "core" / "conftest.py").read_text(encoding="utf-8")
+    faq = faq.split('SMALL_FAQ = """\\\n', 1)[1].split("  - id: ncg", 1)[0]
+    knowledge = make_knowledge(faq)
+    monkeypatch.setattr("builtins.input", lambda _prompt="": "quit")
+    assert main(["console", "--knowledge", str(knowledge)]) == 0
+    assert ": 1 FAQ entry." in capsys.readouterr().out
+    assert main(["check", "--knowledge", str(knowledge)]) == 0
+    assert capsys.readouterr().out == "1 entry, 8 paragraphs, 1 quote verified\n"
+
+
+@pytest.mark.parametrize("guild", [str(2**63), "1" * 30, "①", "-5", "0"])
+def test_a_guild_id_that_cannot_be_a_discord_id_is_refused(
+    guild: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["entries", "list", "--guild", guild])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --guild" in err and "Discord id" in err
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        (errno.EROFS, "make the data directory writable"),
+        (errno.EACCES, "make the data directory writable"),
+        (errno.ENOSPC, "the disk is full; free some space"),
+    ],
+)
+def test_a_disk_fault_is_one_line_saying_what_to_do(
+    error: int,
+    advice: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _clean_env(monkeypatch)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(error, os.strerror(error), str(tmp_path / "data" / "guilds"))
+
+    # Running as root ignores file modes, so the fault is injected where the write happens.
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main([*ADD, "--data", str(tmp_path / "data")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("error: cannot use ") and advice in err
+
+
+def test_a_corrupt_database_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.cli
+
+    def corrupt(_args: object) -> int:
+        raise sqlite3.DatabaseError("file is not a database")
+
+    monkeypatch.setattr(bot.cli, "_cmd_check", corrupt)
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "move stats.sqlite3 out of the data directory" in err
