@@ -288,8 +288,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--data",
             metavar="DIR",
-            help="data directory (default: FAQ_DATA_DIR from the environment or .env, "
-            "else ./data)",
+            help="data directory (default: FAQ_DATA_DIR from the environment or .env, else ./data)",
         )
         return sub
 
