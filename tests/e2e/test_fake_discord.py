@@ -24,7 +24,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from .fake_discord import FakeDiscord, Perm
+from .fake_discord import FakeDiscord, Perm, shard_for
 from .harness import ErrorLogGuard, run_client
 
 QUESTIONS = ["How do I deploy?", "How do I roll back a deploy?", "Where are the logs?"]
@@ -215,8 +215,10 @@ class ProbeBot(ProbeMixin, commands.Bot):
 
 
 class ShardedProbeBot(ProbeMixin, commands.AutoShardedBot):
-    def __init__(self) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=probe_intents())
+    def __init__(self, **sharding: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=probe_intents(), **sharding
+        )
         self._init_probe("rows")
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
@@ -496,6 +498,139 @@ async def test_auto_sharded_bot_over_plain_text_gateway(fake_discord: FakeDiscor
     assert not any(c.compress for c in fake.connections)
     for shard, channel in enumerate(channels):
         assert shard_of[int(channel["guild_id"])] == shard
+
+
+async def test_two_clients_each_get_the_guilds_of_their_own_shard(
+    fake_discord: FakeDiscord,
+) -> None:
+    fake = fake_discord
+    fake.shard_count = 2
+    channels = []
+    for shard in (0, 1):
+        guild = fake.add_guild(f"Shard {shard} guild", shard_id=shard)
+        channels.append(int(fake.add_channel(int(guild["id"]), "general")["id"]))
+    bots = [ShardedProbeBot(shard_ids=[shard], shard_count=2) for shard in (0, 1)]
+    async with run_client(bots[0], fake), run_client(bots[1], fake):
+        for shard, channel_id in enumerate(channels):
+            await fake.send_message(f"!faq for shard {shard}", channel_id=channel_id)
+        for channel_id in channels:
+            await fake.wait_for_bot_message(channel_id)
+        guilds_seen = [{g.id for g in bot.guilds} for bot in bots]
+
+    assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+    for shard, bot in enumerate(bots):
+        expected = {g for g in fake.guilds if (g >> 22) % 2 == shard}
+        assert expected and guilds_seen[shard] == expected
+        assert {shard_for(g, 2) for g in guilds_seen[shard]} == {shard}
+        # Each client got the message of its own shard's guild, and only that one.
+        assert bot.seen_contents == [f"!faq for shard {shard}"]
+
+
+async def test_rate_limited_route_is_retried_after_retry_after(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    channel_id = int(fake.channel["id"])
+    fault = fake.faults.rate_limit(method="POST", path=r"/channels/\d+/messages", retry_after=0.3)
+    async with run_client(ProbeBot(), fake):
+        await fake.send_message("!faq rate limited?")
+        await fake.wait_for_bot_message(channel_id)
+
+    posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [r.status for r in posts] == [429, 200]
+    assert posts[0].response == {
+        "message": "You are being rate limited.",
+        "retry_after": 0.3,
+        "global": False,
+    }
+    assert posts[1].received_at - posts[0].received_at >= 0.3
+    assert posts[1].json == posts[0].json
+    assert fault.hits == [posts[0]] and fault.remaining == 0
+
+
+async def test_global_rate_limit_and_server_errors(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    channel_id = int(fake.channel["id"])
+    async with run_client(ProbeBot(), fake) as bot:
+        channel = bot.get_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        since = len(fake.requests)
+        fake.faults.rate_limit(times=2, retry_after=0.1, scope="global")  # any route
+        await channel.send("after a global rate limit")
+        fake.faults.server_error(method="POST", status=500)  # discord.py retries after 1 s
+        await channel.send("after a 500")
+        fake.faults.server_error(path=r"/channels/\d+/messages", status=503)  # not retried
+        with pytest.raises(discord.DiscordServerError):
+            await channel.send("lost to a 503")
+        await channel.send("after the 503")
+
+    statuses = [r.status for r in fake.requests[since:]]
+    assert statuses == [429, 429, 200, 500, 200, 503, 200]
+    assert fake.requests[since].response["global"] is True
+    assert [m["content"] for m in fake.bot_messages(channel_id)] == [
+        "after a global rate limit",
+        "after a 500",
+        "after the 503",
+    ]
+    assert fake.faults.rest[-1].remaining == 0
+
+
+async def test_dropped_connection_resumes_and_replays_what_it_missed(
+    fake_discord: FakeDiscord,
+) -> None:
+    fake = fake_discord
+    channel_id = int(fake.channel["id"])
+    async with run_client(ProbeBot(), fake) as bot:
+        drop = await fake.faults.drop_gateway(hold_resume=True)
+        missed = await fake.send_message("!faq sent while the bot was away")
+        assert bot.seen_contents == []
+        drop.release()
+        await fake.wait_for(lambda: drop.resumed, description="the RESUME")
+        await fake.wait_for_bot_message(channel_id)
+        await fake.send_message("!faq after the resume")
+        await fake.wait_for_bot_message(channel_id, count=2)
+
+    assert len(fake.identifies) == 1 and len(fake.resumes) == 1
+    resumed = fake.connections[-1]
+    assert [(p["t"], p["d"]["id"]) for p in resumed.replayed] == [("MESSAGE_CREATE", missed["id"])]
+    dispatches = [p for p in fake.sessions[resumed.session_id].backlog]
+    assert [p["s"] for p in dispatches] == list(range(1, len(dispatches) + 1))
+    assert bot.seen_contents == ["!faq sent while the bot was away", "!faq after the resume"]
+
+
+async def test_invalid_session_makes_the_client_identify_again(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    channel_id = int(fake.channel["id"])
+    async with run_client(ShardedProbeBot(), fake) as bot:
+        (invalidated,) = await fake.faults.invalidate_session()
+        await fake.wait_for(
+            lambda: len(fake.identifies) == 2 and fake._live_connections(),
+            description="a second IDENTIFY",
+        )
+        await fake.send_message("!faq after a new session")
+        await fake.wait_for_bot_message(channel_id)
+
+    assert invalidated.ended and fake.resumes == []
+    assert len(fake.sessions) == 2
+    assert bot.seen_contents == ["!faq after a new session"]
+    # Neither an invalidated session nor an unknown one can be resumed.
+    resume = {"token": fake.token, "session_id": invalidated.session_id, "seq": 1}
+    async with aiohttp.ClientSession() as http, http.ws_connect(fake.gateway_url) as ws:
+        assert (await ws.receive_json())["op"] == 10
+        for session_id in (invalidated.session_id, "no-such-session"):
+            await ws.send_json({"op": 6, "d": {**resume, "session_id": session_id}})
+            assert await ws.receive_json() == {"op": 9, "d": False}
+
+
+async def test_reconnect_request_is_answered_with_a_resume(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    async with run_client(ProbeBot(), fake):
+        (session,) = await fake.faults.request_reconnect()
+        first = session.connection
+        await fake.wait_for(lambda: session.connected and session.connection is not first)
+        await fake.send_message("!faq after the reconnect")
+        await fake.wait_for_bot_message(int(fake.channel["id"]))
+
+    assert len(fake.identifies) == 1 and len(fake.resumes) == 1
+    assert fake.resumes[0]["session_id"] == session.session_id
 
 
 async def test_dm_and_message_content_intent(fake_discord: FakeDiscord) -> None:

@@ -12,9 +12,15 @@ What it models, deliberately close to the real service:
   also recorded in :attr:`FakeDiscord.unhandled_requests` (the pytest fixture fails the test on
   those).
 * The gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE per guild of the shard, heartbeat ACKs,
-  RESUME, REQUEST_GUILD_MEMBERS, presence updates, several shards, ``zlib-stream`` transport
-  compression when the client asks for it. Events honour the identified intents (guild/DM
-  message intents, and the privileged MESSAGE_CONTENT intent blanks content like Discord does).
+  RESUME, REQUEST_GUILD_MEMBERS, presence updates, ``zlib-stream`` transport compression when
+  the client asks for it. Events honour the identified intents (guild/DM message intents, and
+  the privileged MESSAGE_CONTENT intent blanks content like Discord does).
+* Shards: ``GET /gateway/bot`` recommends :attr:`FakeDiscord.shard_count` shards; IDENTIFY says
+  ``shard: [id, n]`` and each guild's events go to shard ``(guild_id >> 22) % n`` (DMs to shard
+  0), so several clients (or processes) can each run some shards of one bot.
+* Sessions outlive connections: a RESUME replays what the session missed, then RESUMED.
+* Faults (``fake.faults``, see :mod:`.faults`): 429 with ``retry_after`` per route or for the
+  next N requests, 5xx, a dropped gateway connection, op 9 invalid session, op 7 reconnect.
 * Interactions: slash commands (with subcommands and groups), autocomplete, message and user
   context menus, buttons, selects and modal submits are dispatched as INTERACTION_CREATE. The
   callback endpoint enforces one acknowledgement per interaction, the valid response types per
@@ -41,9 +47,10 @@ ISO-8601 timestamps). The fake never imports discord.py except to patch it.
 """
 
 from .driver import FakeDiscord
-from .gateway import GatewayConnection
+from .faults import Faults, GatewayDrop, RestFault
+from .gateway import GatewayConnection, GatewaySession
 from .interactions import FakeInteraction, InteractionReply
-from .protocol import JSON, ApiError, FakeDiscordTimeout, Intent, Perm
+from .protocol import JSON, ApiError, FakeDiscordTimeout, Intent, Perm, shard_for
 from .rest import RecordedRequest
 from .world import RecordedFile
 
@@ -53,10 +60,15 @@ __all__ = [
     "FakeDiscord",
     "FakeDiscordTimeout",
     "FakeInteraction",
+    "Faults",
     "GatewayConnection",
+    "GatewayDrop",
+    "GatewaySession",
     "Intent",
     "InteractionReply",
     "Perm",
     "RecordedFile",
     "RecordedRequest",
+    "RestFault",
+    "shard_for",
 ]

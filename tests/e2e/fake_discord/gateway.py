@@ -8,20 +8,35 @@ import json
 import logging
 import secrets
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import WSMsgType, web
 
-from .protocol import FLAG_EPHEMERAL, JSON, PRIVILEGED_INTENTS, Intent, as_list
+from .faults import Faults
+from .protocol import FLAG_EPHEMERAL, JSON, PRIVILEGED_INTENTS, Intent, as_list, shard_for
 from .world import World
 
 _log = logging.getLogger(__name__)
 
 
+REPLAY_BUFFER: Final = 1000
+"""Dispatches a session keeps for RESUME; a client further behind is told to IDENTIFY anew."""
+
+# Close codes with which a client ends its session for good; any other close keeps the session
+# resumable, as on Discord. (discord.py's ``Client.close()`` asks for 1000, but its pending read
+# usually closes the socket with 4000 first, so its sessions stay resumable.)
+_SESSION_ENDING_CLOSE_CODES: Final = frozenset({1000, 1001})
+
+
 @dataclass
 class GatewayConnection:
-    """One gateway websocket the client opened (one per shard)."""
+    """One gateway websocket the client opened (one per shard).
+
+    ``shard_id``, ``shard_count``, ``intents`` and ``sequence`` mirror the connection's
+    :class:`GatewaySession` once it identified or resumed.
+    """
 
     ws: web.WebSocketResponse
     compress: bool
@@ -35,6 +50,9 @@ class GatewayConnection:
     identified: bool = False
     closed: bool = False
     received: list[JSON] = field(default_factory=list)
+    session: GatewaySession | None = None
+    #: Dispatches sent again on RESUME because the session missed them.
+    replayed: list[JSON] = field(default_factory=list)
 
     async def send(self, payload: JSON) -> None:
         """Send one gateway payload (zlib-stream compressed if the client asked for it)."""
@@ -53,13 +71,64 @@ class GatewayConnection:
                 await self.ws.send_str(raw)
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send an op 0 DISPATCH with the next sequence number."""
+        """Send an op 0 DISPATCH with the next sequence number (of the session, if any)."""
+        if self.session is not None:
+            await self.session.dispatch(event, data)
+            return
         self.sequence += 1
         await self.send({"op": 0, "t": event, "s": self.sequence, "d": data})
 
 
+@dataclass
+class GatewaySession:
+    """A gateway session, from IDENTIFY until the client closes it or it is invalidated.
+
+    It outlives its connections: dispatches go to the session, are numbered by it and kept
+    (the last :data:`REPLAY_BUFFER`), and reach the client only while a connection is attached.
+    A RESUME attaches a new connection and replays what the client missed, as on Discord.
+    """
+
+    session_id: str
+    shard_id: int
+    shard_count: int
+    intents: int
+    connection: GatewayConnection | None = None
+    sequence: int = 0
+    backlog: deque[JSON] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER))
+    ended: bool = False
+
+    def handles(self, guild_id: int | None) -> bool:
+        """Whether events of ``guild_id`` go to this session (DMs go to shard 0)."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return shard_for(guild_id, self.shard_count) == self.shard_id
+
+    @property
+    def connected(self) -> bool:
+        """Whether a live connection is attached (else dispatches wait for a RESUME)."""
+        return self.connection is not None and not self.connection.closed
+
+    async def dispatch(self, event: str, data: Any) -> None:
+        """Number and keep one DISPATCH; send it if the client is connected."""
+        self.sequence += 1
+        payload: JSON = {"op": 0, "t": event, "s": self.sequence, "d": data}
+        self.backlog.append(payload)
+        if self.connection is not None and not self.connection.closed:
+            self.connection.sequence = self.sequence
+            await self.connection.send(payload)
+
+    def missed_since(self, sequence: int) -> list[JSON] | None:
+        """Dispatches after ``sequence``; ``None`` if some already left the backlog."""
+        if sequence > self.sequence:
+            return None
+        oldest = self.backlog[0]["s"] if self.backlog else self.sequence + 1
+        if sequence + 1 < oldest:
+            return None
+        return [p for p in self.backlog if p["s"] > sequence]
+
+
 class Gateway(World):
-    """The gateway side of the fake: connections per shard and event dispatch."""
+    """The gateway side of the fake: sessions and connections per shard, event dispatch."""
 
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
@@ -69,32 +138,38 @@ class Gateway(World):
         self.gateway_payloads: list[JSON] = []
         #: The ``d`` of every IDENTIFY.
         self.identifies: list[JSON] = []
+        #: The ``d`` of every RESUME.
+        self.resumes: list[JSON] = []
         #: The ``d`` of every presence update (op 3).
         self.presence_updates: list[JSON] = []
         #: Gateway connections, in the order they were opened.
         self.connections: list[GatewayConnection] = []
+        #: Gateway sessions by id, in the order they were identified.
+        self.sessions: dict[str, GatewaySession] = {}
         #: Connections that were still open when :meth:`stop` ran (the client was not closed).
         self.connections_open_at_stop = 0
+        #: Switches that inject faults (429, 5xx, dropped connections, invalid sessions).
+        self.faults = Faults(self)
 
     def _live_connections(self) -> list[GatewayConnection]:
         return [c for c in self.connections if c.identified and not c.closed]
 
-    def _connections_for(self, guild_id: int | None) -> list[GatewayConnection]:
-        live = self._live_connections()
-        if guild_id is None:
-            return [c for c in live if c.shard_id == 0]
-        return [c for c in live if (guild_id >> 22) % c.shard_count == c.shard_id]
+    def _sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        return [s for s in self.sessions.values() if not s.ended and s.handles(guild_id)]
 
     async def dispatch(self, event: str, data: Any, *, guild_id: int | None = None) -> None:
-        """Send an arbitrary DISPATCH to the shard of ``guild_id`` (shard 0 if ``None``)."""
-        connections = self._connections_for(guild_id)
-        if not connections:
+        """Send an arbitrary DISPATCH to the shard of ``guild_id`` (shard 0 if ``None``).
+
+        A session whose connection dropped keeps the event for its RESUME.
+        """
+        sessions = self._sessions_for(guild_id)
+        if not sessions:
             raise RuntimeError(
-                f"No identified gateway connection for guild {guild_id}: is the client running "
+                f"No identified gateway session for guild {guild_id}: is the client running "
                 "(use run_client) and did it finish connecting?"
             )
-        for conn in connections:
-            await conn.dispatch(event, data)
+        for session in sessions:
+            await session.dispatch(event, data)
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -109,8 +184,13 @@ class Gateway(World):
             await ws.close(code=4002, message=b"The fake only speaks JSON")
             return ws
         await conn.send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        client_close_code: int | None = None
         try:
-            async for msg in ws:
+            while True:
+                msg = await ws.receive()
+                if msg.type is WSMsgType.CLOSE:  # the client closed (not the fake)
+                    client_close_code = int(msg.data)
+                    break
                 if msg.type is not WSMsgType.TEXT:
                     break
                 payload = json.loads(msg.data)
@@ -124,6 +204,13 @@ class Gateway(World):
                 self._changed()
         finally:
             conn.closed = True
+            session = conn.session
+            if (
+                session is not None
+                and session.connection is conn
+                and client_close_code in _SESSION_ENDING_CLOSE_CODES
+            ):
+                session.ended = True
             self._changed()
         return ws
 
@@ -148,6 +235,9 @@ class Gateway(World):
         if data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
+        if conn.session is not None:
+            await conn.ws.close(code=4005, message=b"Already authenticated.")
+            return
         intents = data.get("intents")
         if intents is None:
             await conn.ws.close(code=4013, message=b"Invalid intent(s).")
@@ -159,8 +249,11 @@ class Gateway(World):
         if not 0 <= shard_id < shard_count:
             await conn.ws.close(code=4010, message=b"Invalid shard.")
             return
+        session = GatewaySession(conn.session_id, shard_id, shard_count, int(intents), conn)
+        self.sessions[session.session_id] = session
+        conn.session = session
         conn.shard_id, conn.shard_count, conn.intents = shard_id, shard_count, int(intents)
-        guild_ids = [g for g in self.guilds if (g >> 22) % shard_count == shard_id]
+        guild_ids = [g for g in self.guilds if session.handles(g)]
         me = dict(self.bot_user, verified=True, mfa_enabled=False, email=None, flags=0)
         await conn.dispatch(
             "READY",
@@ -168,7 +261,7 @@ class Gateway(World):
                 "v": 10,
                 "user": me,
                 "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
-                "session_id": conn.session_id,
+                "session_id": session.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
                 "shard": [shard_id, shard_count],
@@ -188,22 +281,26 @@ class Gateway(World):
             await conn.dispatch("GUILD_CREATE", self._guild_create_payload(gid, conn))
 
     async def _resume(self, conn: GatewayConnection, data: JSON) -> None:
-        previous = next(
-            (
-                c
-                for c in self.connections
-                if c.session_id == data.get("session_id") and c is not conn
-            ),
-            None,
-        )
-        if previous is None or data.get("token") != self.token:
-            await conn.send({"op": 9, "d": False})
+        """Attach the connection to its session, replay what it missed, then RESUMED."""
+        self.resumes.append(data)
+        session = self.sessions.get(str(data.get("session_id")))
+        missed = None
+        if session is not None and not session.ended and data.get("token") == self.token:
+            missed = session.missed_since(int(data.get("seq") or 0))
+        if session is None or missed is None:
+            await conn.send({"op": 9, "d": False})  # not resumable: the client must IDENTIFY
             return
-        conn.session_id = previous.session_id
-        conn.shard_id, conn.shard_count = previous.shard_id, previous.shard_count
-        conn.intents, conn.sequence = previous.intents, previous.sequence
+        await self.faults.resume_allowed(session)
+        conn.session_id = session.session_id
+        conn.shard_id, conn.shard_count = session.shard_id, session.shard_count
+        conn.intents, conn.sequence = session.intents, session.sequence
+        conn.session = session
+        session.connection = conn
         conn.identified = True
-        await conn.dispatch("RESUMED", {"_trace": []})
+        for payload in missed:
+            conn.replayed.append(payload)
+            await conn.send(payload)
+        await session.dispatch("RESUMED", {"_trace": []})
 
     async def _request_members(self, conn: GatewayConnection, data: JSON) -> None:
         guild_id = int(data["guild_id"])
@@ -284,13 +381,13 @@ class Gateway(World):
         guild_id = self._guild_id_of_channel(int(message["channel_id"]))
         payload = self._message_event(message) if event_name != "MESSAGE_DELETE" else message
         needed = Intent.GUILD_MESSAGES if guild_id is not None else Intent.DIRECT_MESSAGES
-        for conn in self._connections_for(guild_id):
-            if not conn.intents & needed:
+        for session in self._sessions_for(guild_id):
+            if not session.intents & needed:
                 continue
             data = payload
-            if event_name != "MESSAGE_DELETE" and not conn.intents & Intent.MESSAGE_CONTENT:
+            if event_name != "MESSAGE_DELETE" and not session.intents & Intent.MESSAGE_CONTENT:
                 data = self._redact(payload, guild_id)
-            await conn.dispatch(event_name, data)
+            await session.dispatch(event_name, data)
 
     def _redact(self, message: JSON, guild_id: int | None) -> JSON:
         """Blank the content fields like Discord does without the MESSAGE_CONTENT intent."""

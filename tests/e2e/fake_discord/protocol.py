@@ -140,6 +140,11 @@ def snowflake_time(snowflake: int) -> datetime:
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
 
 
+def shard_for(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events: Discord's ``(guild_id >> 22) % shard_count``."""
+    return (guild_id >> 22) % shard_count
+
+
 def iso_timestamp(moment: datetime | None = None) -> str:
     """Format a time the way Discord does (ISO-8601 with microseconds and +00:00)."""
     return (moment or datetime.now(UTC)).isoformat(timespec="microseconds")

@@ -8,7 +8,8 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,8 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     handled: bool = True
+    received_at: float = 0.0
+    """``time.monotonic()`` when the request arrived."""
 
     def summary(self) -> str:
         """One line: method, path, query and status."""
@@ -208,6 +211,10 @@ class Rest(Gateway):
         if route is None:
             return self._unhandled(record)
         handler, needs_auth, params = route
+        fault = self.faults.take(record)
+        if fault is not None:  # turned away before doing anything, as Discord does
+            body, headers = fault.answer()
+            return self._respond(record, fault.status, body, headers)
         try:
             if needs_auth:
                 self._check_auth(request)
@@ -232,6 +239,7 @@ class Rest(Gateway):
         return None
 
     async def _record(self, request: web.Request) -> RecordedRequest:
+        received_at = time.monotonic()
         path = request.path
         if path.startswith(API_PREFIX + "/"):
             path = path[len(API_PREFIX) :]
@@ -259,6 +267,7 @@ class Rest(Gateway):
             json=body,
             headers=dict(request.headers),
             files=files,
+            received_at=received_at,
         )
 
     def _finish(self, record: RecordedRequest) -> None:
@@ -267,17 +276,23 @@ class Rest(Gateway):
             self.unhandled_requests.append(record)
         self._changed()
 
-    def _respond(self, record: RecordedRequest, status: int, body: Any) -> web.Response:
+    def _respond(
+        self,
+        record: RecordedRequest,
+        status: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.Response:
         record.status = status
         record.response = body
         self._finish(record)
         if status == 204 or body is None:
-            return web.Response(status=status)
+            return web.Response(status=status, headers=headers)
         # discord.py only parses JSON when the content type is exactly "application/json".
         return web.Response(
             status=status,
             body=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={**(headers or {}), "Content-Type": "application/json"},
         )
 
     def _unhandled(self, record: RecordedRequest) -> web.Response:
@@ -523,9 +538,9 @@ class Rest(Gateway):
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         needed = Intent.GUILD_MESSAGES if guild_id is not None else Intent.DIRECT_MESSAGES
-        for conn in self._connections_for(guild_id):
-            if conn.intents & needed:
-                await conn.dispatch("MESSAGE_DELETE", data)
+        for session in self._sessions_for(guild_id):
+            if session.intents & needed:
+                await session.dispatch("MESSAGE_DELETE", data)
 
     async def _add_reaction(self, call: _Call) -> None:
         channel_id = int(call.params["channel_id"])

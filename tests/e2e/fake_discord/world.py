@@ -21,6 +21,7 @@ from .protocol import (
     id_of,
     iso_timestamp,
     missing_permissions,
+    shard_for,
     snowflake_time,
     unknown_error,
 )
@@ -172,7 +173,7 @@ class World:
         """
         gid = guild_id or self.new_id()
         if shard_id is not None:
-            while (gid >> 22) % self.shard_count != shard_id:
+            while shard_for(gid, self.shard_count) != shard_id:
                 gid += 1 << 22
         owner = owner or self.owner
         guild: JSON = {
