@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .core.coverage import coverage_lines, sentence_coverage
 from .core.errors import KnowledgeError, describe_os_error
 from .core.evaluation import RATES, load_eval_set, run_eval
 from .core.loader import load_knowledge
@@ -98,6 +99,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{plural(len(kb.article.paragraphs), 'paragraph')}, "
         f"{plural(quotes, 'quote')} verified"
     )
+    if args.coverage:
+        print("\n".join(coverage_lines(sentence_coverage(kb))))
     return 0
 
 
@@ -292,7 +295,13 @@ def _parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    add("check", "validate the knowledge base and every quote").set_defaults(func=_cmd_check)
+    check = add("check", "validate the knowledge base and every quote")
+    check.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also list every article sentence that no entry quotes or answers",
+    )
+    check.set_defaults(func=_cmd_check)
     ask = add("ask", "answer a question as the bot would (stdin: one per line)")
     ask.add_argument("question", nargs="?", help="the question; omit to read lines from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
