@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -216,7 +217,13 @@ def create_bot(settings: Settings, library: Library, stats: Stats | AsyncStats) 
 async def start_bot(settings: Settings) -> None:
     """Load the knowledge, open the stats, and run the bot until it is closed."""
     library = await asyncio.to_thread(
-        Library, settings.knowledge_dir, settings.data_dir, settings.match_settings()
+        functools.partial(
+            Library,
+            settings.knowledge_dir,
+            settings.data_dir,
+            settings.match_settings(),
+            overlay_cache=settings.overlay_cache,
+        )
     )
     stats = await asyncio.to_thread(Stats, settings.data_dir / STATS_FILE)
     try:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.library import DEFAULT_OVERLAY_CACHE
 from bot.core.matcher import MatchSettings
 
 __all__ = [
@@ -125,6 +126,10 @@ class Settings(BaseSettings):
         default=None, validation_alias="FAQ_SHARD_IDS"
     )
     log_level: LogLevel = Field(default="INFO", validation_alias="FAQ_LOG_LEVEL")
+    # Servers whose own-entry matchers (overlays) stay built; the rest rebuild on demand.
+    overlay_cache: int = Field(
+        default=DEFAULT_OVERLAY_CACHE, ge=1, le=1_000_000, validation_alias="FAQ_OVERLAY_CACHE"
+    )
 
     @field_validator("auto_answer_channels", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,13 @@ from .models import Entry, KnowledgeBase
 from .storage import GuildStore, slug_for
 from .text import phrasing_key
 
-__all__ = ["KNOWLEDGE_FILES", "Library"]
+__all__ = ["DEFAULT_OVERLAY_CACHE", "KNOWLEDGE_FILES", "Library"]
 
 _log = logging.getLogger(__name__)
 
 KNOWLEDGE_FILES = ("article.md", "faq.yaml")
+# Servers whose matcher stays built; a few MiB at most (see benchmarks/bench_scale.py).
+DEFAULT_OVERLAY_CACHE = 1024
 
 # What tells us a file changed without reading it: os.replace gives a new inode, an edit in
 # place a new mtime or size.
@@ -88,8 +91,16 @@ class Library:
     """The shipped knowledge plus every server's moderator entries, kept current on disk."""
 
     def __init__(
-        self, knowledge_dir: Path, data_dir: Path, settings: MatchSettings | None = None
+        self,
+        knowledge_dir: Path,
+        data_dir: Path,
+        settings: MatchSettings | None = None,
+        *,
+        overlay_cache: int = DEFAULT_OVERLAY_CACHE,
     ) -> None:
+        """`overlay_cache`: how many servers' matchers (overlays) stay built at once."""
+        if overlay_cache < 1:
+            raise ValueError(f"overlay_cache must be at least 1, not {overlay_cache}")
         self.knowledge_dir = Path(knowledge_dir)
         self.data_dir = Path(data_dir)
         self._settings = settings
@@ -104,7 +115,11 @@ class Library:
         self.store = GuildStore(self.data_dir, self._base)
         self._guilds: dict[int, _Guild] = {}
         self._guild_seen: dict[int, _Stamp | None] = {}
-        self._matchers: dict[int | None, tuple[KnowledgeBase, Matcher]] = {}
+        self.overlay_cache = overlay_cache
+        self._shipped: tuple[KnowledgeBase, Matcher] | None = None
+        self._shipped_lock = threading.Lock()
+        # Server -> its knowledge and matcher, least recently used first.
+        self._matchers: OrderedDict[int, tuple[KnowledgeBase, Matcher]] = OrderedDict()
         with self._write_lock:
             errors = self._apply_guilds(self._read_guilds(self._base, force=True))
         # Kept so the adapter can post them to the mod-log channel once it is connected.
@@ -123,21 +138,42 @@ class Library:
         return guild.kb if guild is not None else self._base
 
     def matcher_for(self, guild_id: int | None) -> Matcher:
-        """A matcher over `knowledge_for(guild_id)`, built once and reused until it changes."""
-        kb = self.knowledge_for(guild_id)
-        # Servers without entries share the shipped matcher.
-        key = None if kb is self._base else guild_id
-        cached = self._matchers.get(key)
-        if cached is not None and cached[0] is kb:
-            return cached[1]
+        """A matcher over `knowledge_for(guild_id)`, built once and reused until it changes.
+
+        Servers without entries share the shipped matcher. A server with entries gets the
+        shipped matcher plus a small overlay of its own entries (`Matcher.with_entries`), kept
+        in a bounded LRU cache and rebuilt only when that server's entries change.
+        """
+        shipped = self._shipped_matcher()
+        guild = None if guild_id is None else self._guilds.get(guild_id)
+        if guild_id is None or guild is None:
+            return shipped
         with self._matcher_lock:
-            cached = self._matchers.get(key)
-            if cached is not None and cached[0] is kb:
+            cached = self._matchers.get(guild_id)
+            if cached is not None and cached[0] is guild.kb:
+                self._matchers.move_to_end(guild_id)
                 return cached[1]
-            matcher = Matcher(kb, self._settings)
-            self._matchers[key] = (kb, matcher)
-            _log.debug("built the matcher for %s (%d entries)", key or "shipped", len(kb.entries))
-            return matcher
+        matcher = shipped.with_entries(guild.entries, guild.synonyms)
+        with self._matcher_lock:
+            self._matchers[guild_id] = (guild.kb, matcher)
+            self._matchers.move_to_end(guild_id)
+            while len(self._matchers) > self.overlay_cache:
+                self._matchers.popitem(last=False)
+        _log.debug("built the overlay of server %s (%d entries)", guild_id, len(guild.entries))
+        return matcher
+
+    def _shipped_matcher(self) -> Matcher:
+        """The matcher over the shipped knowledge, built once per version of it."""
+        base = self._base
+        shipped = self._shipped
+        if shipped is not None and shipped[0] is base:
+            return shipped[1]
+        with self._shipped_lock:
+            shipped = self._shipped
+            if shipped is None or shipped[0] is not base:
+                shipped = self._shipped = (base, Matcher(base, self._settings))
+                _log.debug("built the shipped matcher (%d entries)", len(base.entries))
+            return shipped[1]
 
     def new_entry_id(self, guild_id: int, question: str) -> str:
         """A fresh id for a new entry of that server, made from its question."""
@@ -306,7 +342,8 @@ class Library:
         base = self._base
         if not entries and not synonyms:
             self._guilds.pop(guild_id, None)
-            self._matchers.pop(guild_id, None)
+            with self._matcher_lock:
+                self._matchers.pop(guild_id, None)
             return
         # The shipped synonyms win: a server must not change how the shipped FAQ matches.
         kb = KnowledgeBase(base.article, base.entries + entries, {**synonyms, **base.synonyms})

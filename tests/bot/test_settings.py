@@ -34,7 +34,9 @@ def test_defaults_and_parsing(knowledge_dir: Path, tmp_path: Path) -> None:
         FAQ_SHARD_IDS="0,2",
         FAQ_LOG_LEVEL="debug",
         FAQ_CHAT_THRESHOLD="91",
+        FAQ_OVERLAY_CACHE="50",
     )
+    assert settings.overlay_cache == 50
     assert settings.auto_answer_channels == frozenset({11, 22, 33})
     assert settings.mod_role_id is None
     assert settings.shard_count == 4
@@ -68,6 +70,7 @@ def test_empty_channel_list_means_mentions_only(knowledge_dir: Path, tmp_path: P
         ("FAQ_SHARD_COUNT", "0", "must be at least 1"),
         ("FAQ_SHARD_IDS", "0,x", "'x' is not a shard id"),
         ("FAQ_LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ("FAQ_OVERLAY_CACHE", "0", "must be at least 1"),
         ("FAQ_KNOWLEDGE_DIR", "/no/such/dir", "is not a directory"),
         ("FAQ_MOD_ROLE_ID", str(2**63), "must be at most 9223372036854775807"),
         ("FAQ_DEV_GUILD_ID", "1" * 30, "must be at most 9223372036854775807"),

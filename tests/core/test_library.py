@@ -68,13 +68,19 @@ def library(small_knowledge: Path, data_dir: Path) -> Library:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[KnowledgeBase]:
-    """Every knowledge base a Matcher was built for, in order."""
+    """Every knowledge base a matcher was built for, in order: whole indexes (the shipped
+    one) and servers' overlays alike."""
     built: list[KnowledgeBase] = []
 
     class CountingMatcher(Matcher):
         def __init__(self, kb: KnowledgeBase, *args: Any, **kwargs: Any) -> None:
             built.append(kb)
             super().__init__(kb, *args, **kwargs)
+
+        def with_entries(self, *args: Any, **kwargs: Any) -> Matcher:
+            matcher = super().with_entries(*args, **kwargs)
+            built.append(matcher.kb)
+            return matcher
 
     monkeypatch.setattr(library_module, "Matcher", CountingMatcher)
     return built

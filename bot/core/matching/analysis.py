@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
+from typing import Protocol
 
 import Stemmer
 from rapidfuzz import fuzz, process
@@ -16,7 +17,15 @@ from rapidfuzz import fuzz, process
 from ..lexicon import STOPWORDS
 from ..text import MAX_QUERY_CHARS, normalize, squeeze
 
-__all__ = ["CACHE_MAX", "Analyser", "Query", "TypoCorrector", "WordTable", "analyse_question"]
+__all__ = [
+    "CACHE_MAX",
+    "Analyser",
+    "Corrector",
+    "Query",
+    "TypoCorrector",
+    "WordTable",
+    "analyse_question",
+]
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -73,6 +82,11 @@ class Analyser:
                     break
         out.extend((w, 1.0) for w in words[done:])
         return out
+
+    @property
+    def synonym_keys(self) -> frozenset[tuple[str, ...]]:
+        """Every synonym's words, normalised."""
+        return frozenset(self._synonyms)
 
     def phrases(self) -> list[tuple[str, ...]]:
         """The synonyms of several words."""
@@ -139,6 +153,14 @@ class WordTable(dict[str, int]):
         return set(chain.from_iterable(self.spelled))
 
 
+class Corrector(Protocol):
+    """Anything that maps a misspelt word to a known stem and a trust (TypoCorrector)."""
+
+    def correct(self, word: str) -> tuple[str, float] | None:
+        """The stem of the known word a misspelt word most likely is, and how far to trust it."""
+        ...
+
+
 class TypoCorrector:
     """Maps a misspelt word to the known word it most likely is, with a trust from 0.5 to 1.
 
@@ -199,7 +221,7 @@ def analyse_question(
     analyser: Analyser,
     known: Mapping[str, int],
     weight: Callable[[str], float],
-    corrector: TypoCorrector,
+    corrector: Corrector,
 ) -> Query:
     """Content stems of the question with their weight (`weight(stem)`) and credit."""
     weights: dict[str, float] = {}

@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import chain
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .analysis import Query
     from .calibration import Calibration
-    from .index import Index
+    from .index import Index, Postings
 
 __all__ = [
     "CANDIDATES",
@@ -21,7 +23,9 @@ __all__ = [
     "FUZZY_CANDIDATES",
     "SENTENCE_CANDIDATES",
     "Candidate",
+    "EntryTier",
     "Features",
+    "TierTerms",
     "rank_entries",
     "rank_sentences",
 ]
@@ -62,19 +66,72 @@ class Candidate:
     exact: bool = False  # the question says what one of the entry's phrasings says
 
 
+class EntryTier(Protocol):
+    """Entries indexed together: the shipped FAQ's index, or one server's overlay of its own
+    entries. A question's candidates come from every tier and are scored alike."""
+
+    phrasings: Postings  # phrasing rows x the tier's terms
+    docs: Postings  # entries x terms of all their phrasings and bodies
+    owner: np.ndarray  # phrasing row -> entry
+    offsets: list[int]  # entry i's phrasings are rows offsets[i]:offsets[i + 1]
+    offset_array: np.ndarray
+
+    @property
+    def all_fuzzy(self) -> list[str] | None:
+        """Every phrasing's fuzzy text, when the tier is small enough to scan them all."""
+        ...
+
+    @property
+    def n_entries(self) -> int:
+        """How many entries the tier holds."""
+        ...
+
+    def mass_of(self, rows: np.ndarray) -> np.ndarray:
+        """The IDF mass of those phrasing rows."""
+        ...
+
+    def fuzzy_of(self, row: int) -> str:
+        """A phrasing's fuzzy text."""
+        ...
+
+    def exact_among(self, query: Query, candidates: set[int]) -> int | None:
+        """The entry one of whose phrasings the question repeats word for word."""
+        ...
+
+    def grounds(self, index: int) -> frozenset[int]:
+        """The ids (see ground_id) of the terms an entry's answer stands on."""
+        ...
+
+    def ground_id(self, stem: str) -> int | None:
+        """The id under which `grounds` holds a stem."""
+        ...
+
+
+class TierTerms(NamedTuple):
+    """A question's terms in one tier's term ids, with their recall and precision weights."""
+
+    terms: list[int]
+    matched: list[float]  # weight x credit: recall and coverage numerators
+    specific: list[float]  # IDF x credit: precision numerators
+
+
 def _phrasing_evidence(
-    index: Index, query: Query, rows: np.ndarray, recall_sum: np.ndarray, precision_sum: np.ndarray
+    tier: EntryTier,
+    query: Query,
+    rows: np.ndarray,
+    recall_sum: np.ndarray,
+    precision_sum: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Recall, precision and F1 of the given phrasing rows."""
     recall = recall_sum[rows] / query.known
-    mass = index.phrasing_mass[rows]
+    mass = tier.mass_of(rows)
     precision = np.divide(precision_sum[rows], mass, out=np.zeros(len(rows)), where=mass > 0)
     total = recall + precision
     both = np.divide(2 * recall * precision, total, out=np.zeros(len(rows)), where=total > 0)
     return recall, precision, both
 
 
-def query_terms(index: Index, query: Query) -> tuple[list[int], list[float], list[float]]:
+def query_terms(index: Index, query: Query) -> TierTerms:
     """The question's known terms, with weight x credit (recall and coverage numerators) and
     IDF x credit (precision numerators)."""
     terms: list[int] = []
@@ -86,73 +143,113 @@ def query_terms(index: Index, query: Query) -> tuple[list[int], list[float], lis
             terms.append(term)
             matched.append(weight * query.credit[stem])
             specific.append(float(index.idf[term]) * query.credit[stem])
-    return terms, matched, specific
+    return TierTerms(terms, matched, specific)
+
+
+@dataclass(slots=True)
+class _TierSums:
+    """One tier's sums for a question."""
+
+    tier: EntryTier
+    first: int  # the tier's entry 0 is entry `first` of the knowledge base
+    recall_sum: np.ndarray
+    precision_sum: np.ndarray
 
 
 def rank_entries(
-    index: Index,
+    tiers: Sequence[tuple[EntryTier, TierTerms]],
     query: Query,
-    terms: list[int],
-    matched: list[float],
-    specific: list[float],
     calibration: Calibration,
     min_information: float,
 ) -> list[Candidate]:
     """Entries considered for a question, best first: word for word first, then the same
-    content words as a phrasing, then by confidence."""
-    n_entries = len(index.kb.entries)
+    content words as a phrasing, then by confidence.
+
+    `tiers` hold the knowledge base's entries in order (a tier's entries follow the previous
+    tier's), each with the question's terms in its own term ids; candidates are picked and
+    scored across all of them as if they were one index.
+    """
+    sums: list[_TierSums] = []
+    prescores: list[np.ndarray] = []
+    documents: list[np.ndarray] = []
+    informations: list[np.ndarray] = []
+    first = 0
+    for tier, (terms, matched, specific) in tiers:
+        n_entries = tier.n_entries
+        recall_sum, precision_sum = tier.phrasings.sums(terms, matched, specific)
+        (information,) = tier.docs.sums(terms, matched)
+        # Only phrasings sharing a word with the question can score: work on those alone.
+        hit = np.flatnonzero(recall_sum)
+        best_both = np.zeros(n_entries)
+        np.maximum.at(
+            best_both,
+            tier.owner[hit],
+            _phrasing_evidence(tier, query, hit, recall_sum, precision_sum)[2],
+        )
+        document = information / query.known
+        prescores.append(_PRESCORE_PHRASING * best_both + (1 - _PRESCORE_PHRASING) * document)
+        documents.append(document)
+        informations.append(information)
+        sums.append(_TierSums(tier, first, recall_sum, precision_sum))
+        first += n_entries
+    n_entries = first
     if not n_entries:
         return []
-    recall_sum, precision_sum = index.phrasings.sums(terms, matched, specific)
-    (information,) = index.docs.sums(terms, matched)
-    # Only phrasings sharing a word with the question can score: work on those alone.
-    hit = np.flatnonzero(recall_sum)
-    best_both = np.zeros(n_entries)
-    np.maximum.at(
-        best_both,
-        index.owner[hit],
-        _phrasing_evidence(index, query, hit, recall_sum, precision_sum)[2],
-    )
-    document = information / query.known
-    prescore = _PRESCORE_PHRASING * best_both + (1 - _PRESCORE_PHRASING) * document
+    prescore = _joined(prescores)
+    document = _joined(documents)
+    information = _joined(informations)
     found: set[int] = set()
     k = min(CANDIDATES, n_entries)
     top = np.argpartition(-prescore, k - 1)[:k]
     found.update(int(i) for i in top if prescore[i] > 0)
-    if index.all_fuzzy is not None and query.fuzzy:
-        for _, _, row in process.extract(
-            query.fuzzy,
-            index.all_fuzzy,
-            scorer=fuzz.ratio,
-            limit=FUZZY_CANDIDATES,
-            score_cutoff=_FUZZY_SCAN_CUTOFF,
-        ):
-            found.add(int(index.owner[row]))
-    exact = index.exact_among(query, found)
-    if exact is not None:
-        found.add(exact)
+    found.update(_fuzzy_candidates(sums, query))
+    exact = None
+    for part in sums:
+        local = {i - part.first for i in found if 0 <= i - part.first < part.tier.n_entries}
+        match = part.tier.exact_among(query, local)
+        if match is not None:
+            exact = part.first + match
+            found.add(exact)
+            break
     if not found:
         return []
     ordered = sorted(found)
-    offsets = index.offsets
-    rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in ordered])
-    recall, precision, both = _phrasing_evidence(index, query, rows, recall_sum, precision_sum)
-    if index.all_fuzzy is not None:
-        all_fuzzy = index.all_fuzzy
-        fuzzy = list(chain.from_iterable(all_fuzzy[offsets[i] : offsets[i + 1]] for i in ordered))
-    else:
-        fuzzy = [index.fuzzy_of(int(j)) for j in rows]
+    recalls: list[np.ndarray] = []
+    precisions: list[np.ndarray] = []
+    boths: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    fuzzy: list[str] = []
+    grounds: list[float] = []
+    for part in sums:
+        tier = part.tier
+        mine = [i - part.first for i in ordered if 0 <= i - part.first < tier.n_entries]
+        if not mine:
+            continue
+        offsets = tier.offsets
+        rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in mine])
+        evidence = _phrasing_evidence(tier, query, rows, part.recall_sum, part.precision_sum)
+        recalls.append(evidence[0])
+        precisions.append(evidence[1])
+        boths.append(evidence[2])
+        if tier.all_fuzzy is not None:
+            all_fuzzy = tier.all_fuzzy
+            fuzzy.extend(chain.from_iterable(all_fuzzy[offsets[i] : offsets[i + 1]] for i in mine))
+        else:
+            fuzzy.extend(tier.fuzzy_of(int(j)) for j in rows)
+        chosen_here = np.asarray(mine)
+        sizes.append(tier.offset_array[chosen_here + 1] - tier.offset_array[chosen_here])
+        grounds.extend(_grounding(tier, query, i) for i in mine)
+    recall, precision, both = _joined(recalls), _joined(precisions), _joined(boths)
     similarity = process.cdist([query.fuzzy], fuzzy, scorer=fuzz.ratio)[0] / 100
     # Each candidate's best phrasing: the highest F1 plus similarity within its rows.
     chosen = np.asarray(ordered)
-    sizes = index.offset_array[chosen + 1] - index.offset_array[chosen]
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    size = _joined(sizes)
+    starts = np.concatenate(([0], np.cumsum(size)[:-1]))
     score = both + similarity
-    segment = np.repeat(np.arange(len(chosen)), sizes)
+    segment = np.repeat(np.arange(len(chosen)), size)
     is_best = score == np.maximum.reduceat(score, starts)[segment]
     best = np.flatnonzero(is_best)
     best = best[np.concatenate(([True], segment[best][1:] != segment[best][:-1]))]
-    grounds = [_grounding(index, query, i) for i in ordered]
     matrix = np.column_stack(
         (
             recall[best],
@@ -191,12 +288,40 @@ def rank_entries(
     return candidates
 
 
-def _grounding(index: Index, query: Query, entry: int) -> float:
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """One array from the tiers' arrays (the array itself when there is one tier)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _fuzzy_candidates(sums: list[_TierSums], query: Query) -> list[int]:
+    """The entries of the phrasings most like the question (rapidfuzz), over every tier."""
+    if not query.fuzzy:
+        return []
+    found: list[tuple[float, int, int]] = []  # (score, tier, entry)
+    for position, part in enumerate(sums):
+        if part.tier.all_fuzzy is None:
+            continue
+        for _, similarity, row in process.extract(
+            query.fuzzy,
+            part.tier.all_fuzzy,
+            scorer=fuzz.ratio,
+            limit=FUZZY_CANDIDATES,
+            score_cutoff=_FUZZY_SCAN_CUTOFF,
+        ):
+            found.append((similarity, position, part.first + int(part.tier.owner[row])))
+    if len(sums) > 1:
+        # The best over all tiers, as one scan over them all would keep them.
+        found.sort(key=lambda hit: (-hit[0], hit[1]))
+        found = found[:FUZZY_CANDIDATES]
+    return [entry for _, _, entry in found]
+
+
+def _grounding(tier: EntryTier, query: Query, entry: int) -> float:
     """The share of the question's known weight that the entry's answer stands on."""
-    grounds = index.grounds(entry)
+    grounds = tier.grounds(entry)
     matched = 0.0
     for stem, weight in query.weights.items():
-        term = index.term_id.get(stem)
+        term = tier.ground_id(stem)
         if term is not None and term in grounds:
             matched += weight * query.credit[stem]
     return matched / query.known
@@ -209,17 +334,20 @@ def rank_sentences(
     matched: list[float],
     specific: list[float],
     calibration: Calibration,
+    sentence_mass: np.ndarray | None = None,
 ) -> list[Candidate]:
-    """Article sentences considered for a question, by confidence."""
+    """Article sentences considered for a question, by confidence (`sentence_mass`: the
+    sentences' IDF mass under a server's own rarities, when they differ from the index's)."""
     if not index.sentences:
         return []
+    mass = index.sentence_mass if sentence_mass is None else sentence_mass
     recall_sum, precision_sum = index.sentence_index.sums(terms, matched, specific)
     recall = recall_sum / query.known
     precision = np.divide(
         precision_sum,
-        index.sentence_mass,
+        mass,
         out=np.zeros_like(precision_sum),
-        where=index.sentence_mass > 0,
+        where=mass > 0,
     )
     unknown = 1 - query.known / query.total
     candidates: list[Candidate] = []

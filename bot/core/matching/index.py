@@ -19,7 +19,7 @@ from ..models import Entry, KnowledgeBase
 from ..text import words_of_many
 from .analysis import CACHE_MAX, Analyser, Query, TypoCorrector, WordTable
 
-__all__ = ["FUZZY_FULL_SCAN_LIMIT", "Index", "Postings"]
+__all__ = ["FUZZY_FULL_SCAN_LIMIT", "Index", "Postings", "entry_body", "idf"]
 
 # Up to this many phrasings, rapidfuzz also scans every phrasing for candidates; above it,
 # the lexical evidence alone picks them, so a question costs about the same at any size.
@@ -154,15 +154,16 @@ class Index:
         # Rarity of each stem over how questions are asked (entries' phrasings) and the
         # article's sentences; answers repeat words like "article" and "author" too often to
         # say how telling those words are in a question. Words only answers use count once.
-        df = asked.frequencies() + self.sentence_index.frequencies()
-        df = np.maximum(df, 1)
-        n_docs = len(entries) + len(self.sentences)
-        # BM25's IDF; its 0.5 keeps a word found everywhere (or nowhere) finite.
-        self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        self.unknown_idf = math.log1p((n_docs + 0.5) / 0.5)
+        # Kept (shared, read-only) so a server's overlay can add its own phrasings to them.
+        self.df = asked.frequencies() + self.sentence_index.frequencies()
+        self.n_docs = len(entries) + len(self.sentences)
+        self.idf = idf(self.n_docs, self.df)
+        self.unknown_idf = math.log1p((self.n_docs + 0.5) / 0.5)
         self.phrasing_mass = self.phrasings.row_sums(self.idf)
         self.sentence_mass = self.sentence_index.row_sums(self.idf)
-        self.corrector = TypoCorrector(words.spellings(), self.analyser)
+        # Every word the indexed texts use (squeezed, one-word synonyms expanded).
+        self.spellings = frozenset(words.spellings())
+        self.corrector = TypoCorrector(self.spellings, self.analyser)
         self._fuzzy: dict[int, str] = {}  # phrasing row -> fuzzy_text, on demand
         self._exact: dict[str, int] = {}  # a phrasing's words -> its entry (small bases)
         self._exact_keys: dict[int, str] = {}  # phrasing row -> its exact-match key
@@ -179,6 +180,20 @@ class Index:
             " ".join(sorted(self.term_list[t] for t in self.sentence_index.terms_of(i)))
             for i in range(len(self.sentences))
         ]
+
+    @property
+    def n_entries(self) -> int:
+        """How many entries the index holds."""
+        return len(self.kb.entries)
+
+    def mass_of(self, rows: np.ndarray) -> np.ndarray:
+        """The IDF mass of the given phrasing rows (precision denominators)."""
+        mass: np.ndarray = self.phrasing_mass[rows]
+        return mass
+
+    def ground_id(self, stem: str) -> int | None:
+        """The id under which `grounds` holds a stem."""
+        return self.term_id.get(stem)
 
     def weight(self, stem: str) -> float:
         """A stem's rarity; a stem the knowledge base never uses weighs the most."""
@@ -229,6 +244,14 @@ class Index:
                 *(self.paragraph_terms.get(s.paragraph, ()) for s in self.kb.entries[index].sources)
             )
         return grounds
+
+
+def idf(n_docs: int, df: np.ndarray) -> np.ndarray:
+    """BM25's IDF of terms found in `df` of `n_docs` documents; its 0.5 keeps a word found
+    everywhere finite, and a term no question or sentence uses counts as found once."""
+    df = np.maximum(df, 1)
+    result: np.ndarray = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+    return result
 
 
 def entry_body(entry: Entry) -> str:

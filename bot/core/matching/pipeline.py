@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rapidfuzz import fuzz, process
 
-from ..models import KnowledgeBase, Reply, Suggestion
+from ..models import Entry, KnowledgeBase, Reply, Suggestion
 from ..text import MAX_QUERY_CHARS, normalize
 from .analysis import Analyser, analyse_question
 from .calibration import Calibration, load_calibration
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
+from .overlay import Overlay, needs_full_index
 from .policy import MatchSettings, Policy, is_question
 
 __all__ = ["Matcher"]
@@ -28,28 +31,56 @@ class Matcher:
         self.settings = settings or MatchSettings()
         self.calibration = calibration or default_calibration()
         self._index = Index(kb, Analyser(kb.synonyms))
+        self._overlay: Overlay | None = None
         self._policy = Policy(kb, self.settings, self._index.sentences)
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
 
+    def with_entries(
+        self, entries: tuple[Entry, ...], synonyms: Mapping[str, str] | None = None
+    ) -> Matcher:
+        """This matcher plus one server's own entries (and synonyms), for that server.
+
+        The shipped index is shared, not copied: the entries get a small overlay index,
+        scored with the same features and calibration (see `overlay`). The shipped synonyms
+        win over the server's. Only when a server synonym would change how shipped texts read
+        does the server get a whole index of its own.
+        """
+        if self._overlay is not None:
+            raise ValueError("with_entries needs the shipped matcher, not a server's")
+        own = dict(synonyms or {})
+        kb = KnowledgeBase(
+            self.kb.article, self.kb.entries + tuple(entries), {**own, **self.kb.synonyms}
+        )
+        if not entries and not own:
+            return self
+        if own and needs_full_index(self._index, own):
+            return Matcher(kb, self.settings, self.calibration)
+        analyser = Analyser(kb.synonyms) if own else self._index.analyser
+        server = Matcher.__new__(Matcher)
+        server.kb = kb
+        server.settings = self.settings
+        server.calibration = self.calibration
+        server._index = self._index
+        server._overlay = Overlay(self._index, tuple(entries), analyser)
+        server._policy = Policy(kb, self.settings, self._index.sentences)
+        server._search_choices = None
+        return server
+
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
         """Entries and article sentences considered for a question, best first."""
+        if self._overlay is not None:
+            return self._overlay.rank(question, self.calibration, self.settings.min_information)
         index = self._index
         query = analyse_question(
             question, index.analyser, index.term_id, index.weight, index.corrector
         )
         if not query.known:
             return [], []
-        terms, matched, specific = query_terms(index, query)
+        terms = query_terms(index, query)
         entries = rank_entries(
-            index,
-            query,
-            terms,
-            matched,
-            specific,
-            self.calibration,
-            self.settings.min_information,
+            [(index, terms)], query, self.calibration, self.settings.min_information
         )
-        sentences = rank_sentences(index, query, terms, matched, specific, self.calibration)
+        sentences = rank_sentences(index, query, *terms, self.calibration)
         return entries, sentences
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
