@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bookkeeping import Bookkeeping
 from bot.core.errors import KnowledgeError
 from bot.core.library import Library
 from bot.core.models import Reply
@@ -95,7 +96,7 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
 class FaqBot(commands.AutoShardedBot):
     """The FAQ bot: answers in chat, slash commands, moderator editing."""
 
-    def __init__(self, settings: Settings, library: Library, stats: AsyncStats) -> None:
+    def __init__(self, settings: Settings, library: Library, stats: Bookkeeping) -> None:
         sharding: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids is not None:
             sharding["shard_ids"] = list(settings.shard_ids)
@@ -139,12 +140,13 @@ class FaqBot(commands.AutoShardedBot):
         """Do nothing here: the auto-answer cog listens, and there are no prefix commands."""
 
     async def close(self) -> None:
-        """Stop the hot reload, then disconnect."""
+        """Stop the hot reload and the stats worker, then disconnect."""
         for task in (self._watch_task, self._report_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self.stats.close()
         await super().close()
 
     async def reply_for(
@@ -170,11 +172,8 @@ class FaqBot(commands.AutoShardedBot):
         answered: bool,
         message_id: int | None = None,
     ) -> None:
-        """Count a question in the stats (off the event loop); a failure never stops an answer."""
-        try:
-            await self.stats.record_ask(guild_id, question, ref, answered, message_id)
-        except Exception:
-            _log.exception("could not record a question in the stats")
+        """Count a question, after its reply went out; a failure never stops an answer."""
+        await self.stats.record_ask(guild_id, question, ref, answered, message_id)
 
     async def _report_startup_errors(self) -> None:
         await self.wait_until_ready()
@@ -208,10 +207,14 @@ class FaqBot(commands.AutoShardedBot):
             )
 
 
-def create_bot(settings: Settings, library: Library, stats: Stats | AsyncStats) -> FaqBot:
-    """The bot, wired to its dependencies (stats are used off the event loop)."""
-    async_stats = stats if isinstance(stats, AsyncStats) else AsyncStats(stats)
-    return FaqBot(settings, library, async_stats)
+def create_bot(
+    settings: Settings, library: Library, stats: Stats | AsyncStats | Bookkeeping
+) -> FaqBot:
+    """The bot, wired to its dependencies (stats on a worker of their own, with deadlines)."""
+    if isinstance(stats, AsyncStats):
+        stats = stats.stats
+    bookkeeping = stats if isinstance(stats, Bookkeeping) else Bookkeeping(stats)
+    return FaqBot(settings, library, bookkeeping)
 
 
 async def start_bot(settings: Settings) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import discord
 
@@ -14,11 +15,24 @@ if TYPE_CHECKING:
     # Every interaction the bot handles comes from the FaqBot: typed once, here.
     Interaction: TypeAlias = discord.Interaction[FaqBot]
 
-__all__ = ["NO_MENTIONS", "SOMETHING_WENT_WRONG", "Interaction", "apologise", "respond"]
+__all__ = [
+    "DEFER_AFTER",
+    "NO_MENTIONS",
+    "SOMETHING_WENT_WRONG",
+    "Interaction",
+    "apologise",
+    "respond",
+    "within_deadline",
+]
 
 _log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 NO_MENTIONS = discord.AllowedMentions.none()
+
+# Discord wants a first response within 3 s: work still running after this long is deferred.
+DEFER_AFTER = 1.0
 
 # The one message for a failure the member cannot fix (the traceback goes to the log).
 SOMETHING_WENT_WRONG = "Something went wrong on my side. Please try again in a moment."
@@ -69,3 +83,22 @@ async def apologise(interaction: Interaction) -> None:
     except discord.HTTPException:
         # The interaction may have expired: there is nobody left to tell.
         _log.debug("could not tell the user about a failure", exc_info=True)
+
+
+async def within_deadline(
+    interaction: Interaction, work: Awaitable[T], *, ephemeral: bool, after: float = DEFER_AFTER
+) -> T:
+    """The result of `work`; when it takes longer than `after`, defer the interaction first.
+
+    Quick work answers in one response; slow work ("thinking…") never misses the deadline.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=after)
+        if not done and not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return await task
+    finally:
+        # Cancelled while waiting (or the defer failed): do not leave the work running.
+        if not task.done():
+            task.cancel()

@@ -132,10 +132,12 @@ class VoteButton(_AnswerButton, template=re.compile(rf"faq:vote:(?P<helpful>[01]
         return cls(match["ref"], match["helpful"] == "1")
 
     async def run(self, interaction: Interaction) -> None:
-        """Count the vote and confirm it privately."""
+        """Acknowledge at once, count the vote, then confirm it privately."""
         if interaction.message is None:
             await respond(interaction, "This answer is gone, so the vote was not counted.")
             return
+        # Discord's 3-second deadline must never depend on the stats database.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         result = await interaction.client.stats.record_vote(
             interaction.guild_id,
             interaction.message.id,
@@ -143,6 +145,11 @@ class VoteButton(_AnswerButton, template=re.compile(rf"faq:vote:(?P<helpful>[01]
             interaction.user.id,
             self.helpful,
         )
+        if result is None:
+            await respond(
+                interaction, "Your vote could not be saved just now; please try again later."
+            )
+            return
         verdict = "helpful" if self.helpful else "not helpful"
         text = {
             VoteResult.NEW: f"Thanks! Counted as {verdict}.",

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bookkeeping import StatsUnavailable
 from bot.checks import apply_moderator_only, is_moderator, moderator_only, owner_only
 from bot.core.errors import KnowledgeError
 from bot.core.models import Entry, KnowledgeBase, Suggestion
@@ -35,7 +36,7 @@ from bot.embeds import (
 )
 from bot.modals import EntryDraft, EntryModal, GapsView
 from bot.replies import present_reply
-from bot.responses import respond
+from bot.responses import respond, within_deadline
 from bot.views import ConfirmView, PagedView, answer_view
 
 if TYPE_CHECKING:
@@ -103,7 +104,9 @@ class FaqCog(commands.Cog):
     ) -> None:
         """Answer with the lookup rules, or offer up to three suggestions."""
         guild_id = interaction.guild_id
-        reply = await self.bot.reply_for(guild_id, question)
+        reply = await within_deadline(
+            interaction, self.bot.reply_for(guild_id, question), ephemeral=private
+        )
         presented = present_reply(
             reply, self._kb(interaction), asker_id=interaction.user.id, private=private
         )
@@ -304,7 +307,13 @@ class FaqCog(commands.Cog):
     async def gaps(self, interaction: Interaction) -> None:
         """The most frequent unanswered and "Not helpful" questions, each with an add button."""
         guild_id = _guild_id(interaction)
-        found = await self.bot.stats.gaps(guild_id, limit=GAPS_SHOWN)
+        # Reading the stats can take seconds on a big or busy database.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            found = await self.bot.stats.gaps(guild_id, limit=GAPS_SHOWN)
+        except StatsUnavailable as exc:
+            await respond(interaction, str(exc))
+            return
         view = None
         if found:
             questions = [g.question for g in found]
@@ -315,7 +324,13 @@ class FaqCog(commands.Cog):
     @moderator_only()
     async def stats(self, interaction: Interaction) -> None:
         """Asks, helpful and not helpful per entry in this server."""
-        rows = await self.bot.stats.entry_stats(_guild_id(interaction))
+        guild_id = _guild_id(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            rows = await self.bot.stats.entry_stats(guild_id)
+        except StatsUnavailable as exc:
+            await respond(interaction, str(exc))
+            return
         await respond(interaction, embed=stats_embed(rows, self._kb(interaction)))
 
     @faq.command(name="reload", description="Reload the FAQ files now (moderators).")

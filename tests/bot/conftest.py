@@ -75,7 +75,9 @@ async def bot(settings: Settings, library: Library, stats: Stats) -> AsyncIterat
     faq_bot._connection.user = me
     faq_bot.owner_id = OWNER_ID
     yield faq_bot
-    # AutoShardedBot.close() needs a login; nothing here holds a connection.
+    # AutoShardedBot.close() needs a login; nothing here holds a connection. Only the stats
+    # worker thread needs stopping.
+    faq_bot.stats.close()
 
 
 @pytest.fixture

@@ -575,7 +575,8 @@ async def test_gaps_list_counts_and_open_the_form(
     stats.record_ask(GUILD_ID, "Where is the summit?", None, False)
     interaction = make_interaction(manage_guild=True)
     await faq_cog.gaps.callback(faq_cog, interaction)
-    kwargs = sent_kwargs(interaction.response.send_message)
+    interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
+    kwargs = sent_kwargs(interaction.followup.send)
     assert kwargs["ephemeral"] is True
     description = kwargs["embeds"][0].description or ""
     assert description.splitlines()[:2] == [
@@ -599,7 +600,8 @@ async def test_stats_show_asks_and_votes(
     stats.record_vote(GUILD_ID, 5, "ncg", OTHER_MEMBER_ID, False)
     interaction = make_interaction(manage_guild=True)
     await faq_cog.stats.callback(faq_cog, interaction)
-    embed = sent_kwargs(interaction.response.send_message)["embeds"][0]
+    interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
+    embed = sent_kwargs(interaction.followup.send)["embeds"][0]
     assert embed.description == "What is the nuclear consultative group?: 1 asks, 👍 1, 👎 1"
 
 

@@ -15,6 +15,7 @@ from bot_fakes import (
     MOD_ROLE_ID,
     OTHER_MEMBER_ID,
     FakeInteraction,
+    last_send,
     make_message,
     sent_kwargs,
     sent_text,
@@ -24,6 +25,7 @@ from bot.client import FaqBot
 from bot.core.models import ID_MAX, Entry, Reply, Source, Suggestion
 from bot.core.stats import Stats
 from bot.embeds import entry_reply
+from bot.responses import SOMETHING_WENT_WRONG
 from bot.views import (
     PERSISTENT_ITEMS,
     ConfirmView,
@@ -141,7 +143,9 @@ async def test_votes_one_per_member_per_answer(
     async def click(button: VoteButton, user_id: int = MEMBER_ID) -> tuple[str, dict[str, Any]]:
         interaction = make_interaction(user_id=user_id, message=answer)
         await button.callback(interaction)
-        send = interaction.response.send_message
+        # Acknowledged first, privately; the result follows.
+        interaction.response.defer.assert_awaited_once_with(ephemeral=True, thinking=True)
+        send = interaction.followup.send
         return sent_text(send), sent_kwargs(send)
 
     text, kwargs = await click(helpful)
@@ -233,7 +237,7 @@ async def test_a_failing_button_apologises_and_logs(
     interaction = make_interaction(message=make_message("answer"))
     with caplog.at_level(logging.ERROR, logger="bot.views"):
         await VoteButton("ncg", helpful=True).callback(interaction)
-    assert "Something went wrong" in sent_text(interaction.response.send_message)
+    assert sent_text(last_send(interaction)) == SOMETHING_WENT_WRONG
     assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
 
 

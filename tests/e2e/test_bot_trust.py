@@ -5,11 +5,21 @@ are kept while bookkeeping is slow, cooldowns and caps, and what moderators see 
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Any
+
+from bot.client import STATS_FILE
 
 from .conftest import StartFaqBot
 from .fake_discord import FakeDiscord, FakeInteraction, InteractionReply, Perm
-from .test_bot_flows import QUESTION, REPLY_TIMEOUT, modal_inputs, reply_to
+from .test_bot_flows import (
+    NCG_ID,
+    NCG_QUESTION,
+    QUESTION,
+    REPLY_TIMEOUT,
+    modal_inputs,
+    reply_to,
+)
 
 JSON = dict[str, Any]
 
@@ -70,3 +80,48 @@ async def test_links_in_a_members_question_are_dead_in_gaps_and_in_the_form(
     prefilled = modal_inputs(opened.data)[QUESTION]["value"]
     assert "free nitro" in prefilled
     assert "://" not in prefilled and ":/" not in prefilled
+
+
+# -- finding 2: answering never waits on bookkeeping ----------------------------------------
+
+
+async def test_a_locked_stats_database_costs_no_reply_and_no_deadline(
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+) -> None:
+    fake = fake_discord
+    moderator = make_moderator(fake)
+    bob = fake.make_user("bob")
+    assert fake.ack_deadline == 3.0  # the fake refuses a late first response, as Discord does
+    async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0) as run:
+        # Another process holds the write lock (SQLite's busy timeout is 10 s).
+        locker = sqlite3.connect(run.settings.data_dir / STATS_FILE, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            question = await fake.send_message(NCG_QUESTION)
+            answer = await reply_to(fake, question)
+            click = await fake.click_button(f"faq:vote:1:{NCG_ID}", message=answer, user=bob)
+            acknowledged = await fake.wait_for_interaction_response(click, timeout=REPLY_TIMEOUT)
+            asked = []
+            for _ in range(3):
+                ask = await fake.invoke_slash(
+                    "faq", subcommand="ask", options={"question": NCG_QUESTION}
+                )
+                asked.append(await fake.wait_for_interaction_response(ask, timeout=REPLY_TIMEOUT))
+            gaps = await fake.invoke_slash("faq", subcommand="gaps", user=moderator)
+            gaps_deferred = await fake.wait_for_interaction_response(gaps, timeout=REPLY_TIMEOUT)
+            vote_result = await fake.wait_for_interaction_response(
+                click, index=1, timeout=REPLY_TIMEOUT
+            )
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        gaps_shown = await fake.wait_for_interaction_response(gaps, index=1, timeout=REPLY_TIMEOUT)
+
+    assert answer["embeds"][0]["title"] == NCG_QUESTION
+    assert acknowledged.callback_type == 5 and acknowledged.ephemeral
+    assert "could not be saved just now" in vote_result.data["content"]
+    for reply in asked:
+        assert reply.callback_type == 4
+        assert reply.data["embeds"][0]["title"] == NCG_QUESTION
+    assert gaps_deferred.callback_type == 5 and gaps_deferred.ephemeral
+    assert gaps_shown.data["embeds"][0]["title"] == "Questions the FAQ does not answer well"
