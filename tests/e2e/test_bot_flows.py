@@ -440,16 +440,19 @@ async def test_helpful_click_is_counted_once_per_member(
         question = await fake.send_message(NCG_QUESTION)
         answer = await reply_to(fake, question)
 
+        # A vote is acknowledged at once (a private "thinking…"), then counted, then confirmed.
         first = await fake.click_button(helpful, message=answer)
-        counted = await fake.wait_for_interaction_response(first, timeout=REPLY_TIMEOUT)
+        acknowledged = await fake.wait_for_interaction_response(first, timeout=REPLY_TIMEOUT)
+        counted = await fake.wait_for_interaction_response(first, index=1, timeout=REPLY_TIMEOUT)
         second = await fake.click_button(helpful, message=answer)
-        repeated = await fake.wait_for_interaction_response(second, timeout=REPLY_TIMEOUT)
+        repeated = await fake.wait_for_interaction_response(second, index=1, timeout=REPLY_TIMEOUT)
         after_alice = run.stats.entry_stats(run.guild_id)
 
         third = await fake.click_button(helpful, message=answer, user=bob)
-        await fake.wait_for_interaction_response(third, timeout=REPLY_TIMEOUT)
+        await fake.wait_for_interaction_response(third, index=1, timeout=REPLY_TIMEOUT)
 
-    assert counted.callback_type == 4 and counted.ephemeral
+    assert acknowledged.callback_type == 5 and acknowledged.ephemeral
+    assert counted.ephemeral
     assert counted.data["content"] == "Thanks! Counted as helpful."
     assert repeated.ephemeral
     assert repeated.data["content"] == "You already marked this answer helpful."
@@ -502,7 +505,7 @@ async def test_answer_buttons_work_after_a_restart(
     # A new process: nothing in memory knows the old message, only its buttons' custom ids.
     async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0) as run:
         click = await fake.click_button(f"faq:vote:1:{NCG_ID}", message=answer)
-        counted = await fake.wait_for_interaction_response(click, timeout=REPLY_TIMEOUT)
+        counted = await fake.wait_for_interaction_response(click, index=1, timeout=REPLY_TIMEOUT)
 
     assert len(fake.identifies) == 2
     assert counted.data["content"] == "Thanks! Counted as helpful."
