@@ -1,0 +1,212 @@
+"""Several bot processes, end to end: shards 0 and 1 of 2 as two ``faqbot run`` processes.
+
+Both processes log in to one fake Discord (which routes each guild's events to its shard by
+Discord's formula) and share one store. The test checks that each guild is answered by the
+process of its shard, that votes made through both processes land in the shared stats and
+``/faq stats`` shows them, and that an entry added with ``faqbot entries add`` (a third
+process) answers in its guild's shard within the store's propagation bound. Any ERROR line
+or traceback in a process's log fails the test, like the in-process ERROR log guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.client import STATS_FILE
+from bot.core.stats import Stats
+
+from .fake_discord import FakeDiscord, Perm, shard_for
+from .processes import BotProcess, clean_environment, run_cli
+from .test_bot_flows import NCG_ID, NCG_QUESTION, NEW_ANSWER, NEW_QUESTION
+
+JSON = dict[str, Any]
+
+SHARDS = 2
+STARTUP_TIMEOUT = 30.0  # two processes importing and indexing at once on a busy machine
+REPLY_TIMEOUT = 5.0
+# How soon an edit made elsewhere must serve: the embedded store is polled every 2 s.
+PROPAGATION_BOUND = {"embedded": 2.0 + 2.0}
+STATS_LINE = re.compile(r"(\d+) asks?, 👍 (\d+), 👎 (\d+)")
+
+
+class Cluster:
+    """The fake, one guild (with an auto-answer channel) per shard, and the bot processes."""
+
+    def __init__(self, fake: FakeDiscord, workdir: Path, env: dict[str, str]) -> None:
+        self.fake = fake
+        self.workdir = workdir
+        self.env = env
+        self.processes: list[BotProcess] = []
+        self.guilds: list[int] = []
+        self.channels: list[int] = []
+
+    def start(self) -> None:
+        for shard in range(SHARDS):
+            env = dict(self.env, FAQ_SHARD_COUNT=str(SHARDS), FAQ_SHARD_IDS=str(shard))
+            self.processes.append(BotProcess.start(f"shard-{shard}", env, self.workdir))
+
+    async def ask(self, question: str, shard: int, author: JSON | None = None) -> JSON:
+        """Ask in the channel of the shard's guild; return the bot's reply."""
+        fake = self.fake
+        asked = await fake.send_message(question, channel_id=self.channels[shard], author=author)
+        return await fake.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in fake.bot_messages(self.channels[shard])
+                    if (m.get("message_reference") or {}).get("message_id") == asked["id"]
+                ),
+                None,
+            ),
+            timeout=REPLY_TIMEOUT,
+            description=f"the reply to {question!r} in the guild of shard {shard}",
+        )
+
+    def failures(self) -> list[str]:
+        """Processes that died, or logged errors, with their logs."""
+        found = []
+        for process in self.processes:
+            if process.problems() or process.process.returncode not in (None, 0):
+                found.append(process.report())
+        return found
+
+
+@pytest_asyncio.fixture
+async def cluster(
+    fake_discord: FakeDiscord, knowledge_copy: Path, tmp_path: Path
+) -> AsyncIterator[Cluster]:
+    """Two bot processes (shards 0 and 1 of 2) on the embedded store; stopped at the end."""
+    fake = fake_discord
+    fake.shard_count = SHARDS
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    cluster = Cluster(fake, workdir, {})
+    for shard in range(SHARDS):
+        guild = fake.add_guild(f"Shard {shard} server", shard_id=shard)
+        cluster.guilds.append(int(guild["id"]))
+        cluster.channels.append(int(fake.add_channel(int(guild["id"]), "faq")["id"]))
+    cluster.env = clean_environment(
+        DISCORD_TOKEN=fake.token,
+        FAKE_DISCORD_API=fake.base_url,
+        FAKE_DISCORD_GATEWAY=fake.gateway_url,
+        FAQ_KNOWLEDGE_DIR=str(knowledge_copy),
+        FAQ_DATA_DIR=str(tmp_path / "data"),
+        FAQ_AUTO_ANSWER_CHANNELS=",".join(map(str, cluster.channels)),
+        FAQ_USER_COOLDOWN_SECONDS="0",
+        FAQ_CHANNEL_ENTRY_COOLDOWN_SECONDS="0",
+    )
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        await asyncio.gather(*(p.stop() for p in cluster.processes))
+    failures = cluster.failures()
+    if failures:
+        pytest.fail("A bot process failed or logged errors:\n\n" + "\n\n".join(failures))
+
+
+async def wait_connected(cluster: Cluster) -> None:
+    """Both shards identified (and each process still running)."""
+    fake = cluster.fake
+
+    def connected() -> bool:
+        if not all(p.running for p in cluster.processes):
+            raise AssertionError("a bot process exited:\n\n" + "\n\n".join(cluster.failures()))
+        return len({c.shard_id for c in fake._live_connections()}) == SHARDS
+
+    await fake.wait_for(connected, timeout=STARTUP_TIMEOUT, description="both shards")
+
+
+async def first_reply_with(
+    cluster: Cluster,
+    question: str,
+    shard: int,
+    title: str,
+    timeout: float,  # noqa: ASYNC109
+) -> float:
+    """Ask ``question`` again and again until the reply's title is ``title``; return when."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = await cluster.ask(question, shard)
+        if reply["embeds"] and reply["embeds"][0]["title"] == title:
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {reply['embeds'][0]['title']!r} after {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+def stats_counts(reply_data: JSON) -> list[tuple[int, int, int]]:
+    """(asks, helpful, not helpful) of every line of a ``/faq stats`` embed."""
+    description = reply_data["embeds"][0]["description"]
+    return [tuple(map(int, m.groups())) for m in STATS_LINE.finditer(description)]  # type: ignore[misc]
+
+
+async def test_two_shard_processes_answer_their_guilds_and_share_one_store(
+    cluster: Cluster, fake_discord: FakeDiscord
+) -> None:
+    fake = fake_discord
+    await wait_connected(cluster)
+    assert sorted(i["shard"] for i in fake.identifies) == [[0, SHARDS], [1, SHARDS]]
+    assert [shard_for(g, SHARDS) for g in cluster.guilds] == [0, 1]
+
+    # Each guild is answered, and only the session of its shard saw its question.
+    replies = [await cluster.ask(NCG_QUESTION, shard) for shard in range(SHARDS)]
+    assert all(r["embeds"][0]["title"] == NCG_QUESTION for r in replies)
+    for session in fake.sessions.values():
+        seen = {
+            int(p["d"]["channel_id"])
+            for p in session.backlog
+            if p["t"] == "MESSAGE_CREATE" and p["d"]["author"]["id"] != fake.bot_user["id"]
+        }
+        assert seen == {cluster.channels[session.shard_id]}
+
+    # Votes through both processes land in the one store; each /faq stats shows its server's.
+    for reply in replies:
+        click = await fake.click_button(f"faq:vote:1:{NCG_ID}", message=reply)
+        thanks = await fake.wait_for_interaction_response(click, timeout=REPLY_TIMEOUT)
+        assert thanks.data["content"] == "Thanks! Counted as helpful."
+    for shard in range(SHARDS):
+        command = await fake.invoke_slash(
+            "faq",
+            subcommand="stats",
+            channel_id=cluster.channels[shard],
+            member_permissions=int(Perm.MANAGE_GUILD),
+        )
+        shown = await fake.wait_for_interaction_response(command, timeout=REPLY_TIMEOUT)
+        assert stats_counts(shown.data) == [(1, 1, 0)], shown.data
+    stats = Stats(Path(cluster.env["FAQ_DATA_DIR"]) / STATS_FILE)
+    try:
+        for guild_id in cluster.guilds:
+            (ncg,) = stats.entry_stats(guild_id)
+            assert (ncg.entry_id, ncg.asks, ncg.helpful) == (NCG_ID, 1, 1)
+    finally:
+        stats.close()
+
+    # An entry added from the command line serves in its guild's shard, and only there.
+    added = await run_cli(
+        "entries",
+        "add",
+        "--guild",
+        str(cluster.guilds[1]),
+        "--question",
+        NEW_QUESTION,
+        "--answer",
+        NEW_ANSWER,
+        env=cluster.env,
+        workdir=cluster.workdir,
+    )
+    assert added.returncode == 0, added.stderr
+    saved_at = time.monotonic()
+    bound = PROPAGATION_BOUND["embedded"]
+    served_at = await first_reply_with(cluster, NEW_QUESTION, 1, NEW_QUESTION, timeout=bound)
+    assert served_at - saved_at <= bound
+    other = await cluster.ask(NEW_QUESTION, 0)
+    assert other["embeds"][0]["title"] != NEW_QUESTION
