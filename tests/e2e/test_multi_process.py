@@ -23,7 +23,7 @@ import pytest_asyncio
 from bot.client import STATS_FILE
 from bot.core.stats import Stats
 
-from .fake_discord import FakeDiscord, Perm, shard_for
+from .fake_discord import FakeDiscord, FakeInteraction, Perm, shard_for
 from .processes import BotProcess, clean_environment, run_cli
 from .test_bot_flows import NCG_ID, NCG_QUESTION, NEW_ANSWER, NEW_QUESTION
 
@@ -143,6 +143,19 @@ async def first_reply_with(
         await asyncio.sleep(0.1)
 
 
+async def shown(fake: FakeDiscord, interaction: FakeInteraction) -> JSON:
+    """What the bot finally showed for ``interaction`` (after any deferral): its message data."""
+    reply = await fake.wait_for(
+        lambda: next(
+            (r for r in interaction.responses if r.data.get("content") or r.data.get("embeds")),
+            None,
+        ),
+        timeout=REPLY_TIMEOUT,
+        description=f"the bot's answer to interaction {interaction.id}",
+    )
+    return reply.data
+
+
 def stats_counts(reply_data: JSON) -> list[tuple[int, int, int]]:
     """(asks, helpful, not helpful) of every line of a ``/faq stats`` embed."""
     description = reply_data["embeds"][0]["description"]
@@ -171,8 +184,7 @@ async def test_two_shard_processes_answer_their_guilds_and_share_one_store(
     # Votes through both processes land in the one store; each /faq stats shows its server's.
     for reply in replies:
         click = await fake.click_button(f"faq:vote:1:{NCG_ID}", message=reply)
-        thanks = await fake.wait_for_interaction_response(click, timeout=REPLY_TIMEOUT)
-        assert thanks.data["content"] == "Thanks! Counted as helpful."
+        assert (await shown(fake, click))["content"] == "Thanks! Counted as helpful."
     for shard in range(SHARDS):
         command = await fake.invoke_slash(
             "faq",
@@ -180,8 +192,8 @@ async def test_two_shard_processes_answer_their_guilds_and_share_one_store(
             channel_id=cluster.channels[shard],
             member_permissions=int(Perm.MANAGE_GUILD),
         )
-        shown = await fake.wait_for_interaction_response(command, timeout=REPLY_TIMEOUT)
-        assert stats_counts(shown.data) == [(1, 1, 0)], shown.data
+        stats_shown = await shown(fake, command)
+        assert stats_counts(stats_shown) == [(1, 1, 0)], stats_shown
     stats = Stats(Path(cluster.env["FAQ_DATA_DIR"]) / STATS_FILE)
     try:
         for guild_id in cluster.guilds:
