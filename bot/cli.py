@@ -9,14 +9,20 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .core.coverage import coverage_lines, sentence_coverage
-from .core.errors import KnowledgeError, describe_os_error
+from .core.errors import KnowledgeError, Problem, describe_os_error
 from .core.evaluation import RATES, load_eval_set, run_eval
-from .core.loader import load_knowledge
+from .core.loader import load_entry_file, load_knowledge
 from .core.matcher import Matcher
 from .core.models import KnowledgeBase, Reply
+from .core.storage import GUILDS_DIR
 from .settings import Settings, SettingsError, load_settings, parse_snowflake
+
+if TYPE_CHECKING:
+    from .core.library import Library
+    from .core.models import Entry
 
 __all__ = ["format_reply", "main", "plural"]
 
@@ -94,14 +100,54 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except KnowledgeError as error:
         return _fail(error)
     quotes = sum(len(e.sources) for e in kb.entries)
+    problems, servers, entries = _check_server_files(settings.data_dir, kb)
+    if problems:
+        return _fail(KnowledgeError(problems))
     print(
         f"{plural(len(kb.entries), 'entry', 'entries')}, "
         f"{plural(len(kb.article.paragraphs), 'paragraph')}, "
         f"{plural(quotes, 'quote')} verified"
+        + (
+            f"; {plural(servers, 'server file')} with "
+            f"{plural(entries, 'moderator entry', 'moderator entries')} valid"
+            if servers
+            else ""
+        )
     )
     if args.coverage:
         print("\n".join(coverage_lines(sentence_coverage(kb))))
     return 0
+
+
+def _check_server_files(data_dir: Path, kb: KnowledgeBase) -> tuple[list[Problem], int, int]:
+    """Every problem of the data dir's server files, and each entry that does not serve."""
+    problems: list[Problem] = []
+    servers = entries = 0
+    for path in sorted((data_dir / GUILDS_DIR).glob("*.yaml")):
+        try:
+            parse_snowflake(path.stem)
+        except ValueError:
+            print(f"warning: {path}: not named after a server id; the bot ignores it")
+            continue
+        try:
+            content = load_entry_file(
+                path, kb.article, shipped=False, reserved=kb.entries, keep_clashes=True
+            )
+        except KnowledgeError as error:
+            problems += error.problems
+            continue
+        servers += 1
+        entries += len(content.stored)
+        for entry_id, reason in content.unserved.items():
+            problems.append(
+                Problem(
+                    str(path),
+                    f"not served: {reason}; edit it or remove it "
+                    f"(faqbot entries edit|remove --guild {path.stem} --id {entry_id})",
+                    entry_id=entry_id,
+                )
+            )
+    return problems, servers, entries
 
 
 def _load_matcher(args: argparse.Namespace) -> Matcher | int:
@@ -230,48 +276,89 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_entries(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from .core.library import Library
-    from .core.models import Entry, Source
+    from .core.loader import validation_messages
+    from .core.models import Entry
     from .core.storage import slug_for
 
     settings = _settings(args)
     try:
         library = Library(settings.knowledge_dir, settings.data_dir, settings.match_settings())
+        unserved = library.unserved_for(args.guild)
         if args.action == "list":
-            for entry in library.knowledge_for(args.guild).entries:
-                if entry.is_moderator_entry:
-                    print(f"{entry.id}: {entry.question}")
+            # Served and unserved entries, in the file's order.
+            for entry in library.store.read(args.guild).stored:
+                note = f"  (not served: {unserved[entry.id][1]})" if entry.id in unserved else ""
+                print(f"{entry.id}: {entry.question}{note}")
             return 0
         if args.action == "remove":
             removed = library.remove_entry(args.guild, args.id, actor_id=args.actor)
             print(f"removed {removed.id}")
             return 0
-        sources: tuple[Source, ...] = ()
-        if args.paragraph is not None or args.quote is not None:
-            if args.paragraph is None or args.quote is None:
-                print("error: --paragraph and --quote go together", file=sys.stderr)
-                return 1
-            sources = (Source(paragraph=args.paragraph, quote=args.quote),)
-        taken = set(library.knowledge_for(args.guild).by_id)
-        entry = Entry(
-            id=args.id or slug_for(args.question, taken),
-            question=args.question,
-            alternates=tuple(args.alternate or ()),
-            answer=args.answer,
-            sources=sources,
-            tags=tuple(args.tag or ()),
-        )
+        fields = _entry_fields(args)
         if args.action == "add":
-            saved = library.add_entry(args.guild, entry, actor_id=args.actor)
+            taken = set(library.knowledge_for(args.guild).by_id) | set(unserved)
+            fields.setdefault("id", args.id or slug_for(args.question, taken))
+            saved = library.add_entry(args.guild, Entry.model_validate(fields), args.actor)
         else:
-            saved = library.edit_entry(args.guild, entry, actor_id=args.actor)
+            current = _server_entry(library, args.guild, args.id)
+            if current is None:
+                where = (
+                    "is part of the shipped FAQ and is read-only here; edit knowledge/faq.yaml"
+                    if args.id in library.base.by_id
+                    else f"is not an entry of server {args.guild}"
+                )
+                print(f"error: '{args.id}' {where}", file=sys.stderr)
+                return 1
+            if "paragraph" in fields or "quote" in fields:
+                old = current.sources[0] if current.sources else None
+                paragraph = fields.pop("paragraph", old.paragraph if old else None)
+                quote = fields.pop("quote", old.quote if old else None)
+                if paragraph is None or quote is None:
+                    print(
+                        "error: this entry has no source: give --paragraph and --quote",
+                        file=sys.stderr,
+                    )
+                    return 1
+                fields["sources"] = [{"paragraph": paragraph, "quote": quote}]
+            # Only the fields given change; the rest (alternates, source, tags) stay.
+            changed = Entry.model_validate({**current.model_dump(), **fields})
+            saved = library.edit_entry(args.guild, changed, actor_id=args.actor)
         print(f"saved {saved.id}")
         return 0
     except KnowledgeError as error:
         return _fail(error)
-    except ValueError as error:  # pydantic's ValidationError is a ValueError
-        print(f"error: {error}", file=sys.stderr)
+    except ValidationError as error:
+        for _loc, message in validation_messages(error):
+            print(f"error: {message}", file=sys.stderr)
         return 1
+
+
+def _entry_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The entry fields given on the command line (and only those)."""
+    fields: dict[str, Any] = {}
+    for name in ("question", "answer", "paragraph", "quote"):
+        if getattr(args, name) is not None:
+            fields[name] = getattr(args, name)
+    if args.alternate is not None:
+        fields["alternates"] = tuple(args.alternate)
+    if args.tag is not None:
+        fields["tags"] = tuple(args.tag)
+    if args.action == "add" and ("paragraph" in fields or "quote" in fields):
+        fields["sources"] = [
+            {"paragraph": fields.pop("paragraph", None), "quote": fields.pop("quote", None)}
+        ]
+    return fields
+
+
+def _server_entry(library: Library, guild_id: int, entry_id: str) -> Entry | None:
+    """A server's own entry by id, served or not (None when it has none)."""
+    for entry in library.store.read(guild_id).stored:
+        if entry.id == entry_id:
+            return entry
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -347,9 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "entries" and args.action in {"add", "edit"}:
-        missing = [f for f in ("question", "answer") if getattr(args, f) is None]
-        if args.action == "edit" and args.id is None:
-            missing.insert(0, "id")
+        # An edit changes only the fields it is given.
+        needed = ("question", "answer") if args.action == "add" else ("id",)
+        missing = [f for f in needed if getattr(args, f) is None]
         if missing:
             print(f"error: entries {args.action} needs --{', --'.join(missing)}", file=sys.stderr)
             return 2

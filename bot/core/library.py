@@ -14,10 +14,10 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import KnowledgeError
+from .errors import KnowledgeError, Problem
 from .loader import EntryFile, entry_problems, load_entry_file, load_knowledge
 from .matcher import Matcher, MatchSettings
 from .models import Entry, KnowledgeBase
@@ -67,6 +67,8 @@ class _Guild:
     synonyms: Mapping[str, str]
     base: KnowledgeBase
     kb: KnowledgeBase
+    # Entries kept in the file that do not serve, by id: (entry, why not).
+    unserved: Mapping[str, tuple[Entry, str]] = field(default_factory=dict)
 
 
 def _still_valid(entries: Iterable[Entry], base: KnowledgeBase) -> tuple[Entry, ...]:
@@ -146,7 +148,7 @@ class Library:
         """
         shipped = self._shipped_matcher()
         guild = None if guild_id is None else self._guilds.get(guild_id)
-        if guild_id is None or guild is None:
+        if guild_id is None or guild is None or guild.kb is self._base:
             return shipped
         with self._matcher_lock:
             cached = self._matchers.get(guild_id)
@@ -275,7 +277,11 @@ class Library:
                     content = EntryFile((), {})
                 else:
                     content = load_entry_file(
-                        path, base.article, shipped=False, reserved=base.entries
+                        path,
+                        base.article,
+                        shipped=False,
+                        reserved=base.entries,
+                        keep_clashes=True,
                     )
             except KnowledgeError as exc:
                 content = exc
@@ -297,8 +303,45 @@ class Library:
                 self._keep_last_good(item.guild_id, item.content)
                 errors.append(item.content)
             else:
-                self._set_guild(item.guild_id, item.content.entries, item.content.synonyms)
+                unserved = {
+                    e.id: (e, item.content.unserved[e.id])
+                    for e in item.content.stored
+                    if e.id in item.content.unserved
+                }
+                newly = self._set_guild(
+                    item.guild_id, item.content.entries, item.content.synonyms, unserved
+                )
+                if newly:
+                    errors.append(self._unserved_error(item.guild_id, newly))
         return errors
+
+    def unserved_for(self, guild_id: int) -> Mapping[str, tuple[Entry, str]]:
+        """A server's entries that stay in its file but do not serve, with the reason, by id.
+
+        This happens when the shipped FAQ changes under them (it now owns their id or one of
+        their phrasings, or their quote left the article). They can be edited or removed.
+        """
+        guild = self._guilds.get(guild_id)
+        return guild.unserved if guild is not None else {}
+
+    def _unserved_error(
+        self, guild_id: int, newly: Mapping[str, tuple[Entry, str]]
+    ) -> KnowledgeError:
+        """Newly unserved entries as one error, so they are logged and reported once."""
+        name = str(self.store.path_for(guild_id))
+        error = KnowledgeError(
+            [
+                Problem(name, f"not served: {reason}; edit or remove it", entry_id=entry_id)
+                for entry_id, (_entry, reason) in newly.items()
+            ]
+        )
+        _log.warning(
+            "server %s: %d entries no longer fit the shipped knowledge and do not serve:\n%s",
+            guild_id,
+            len(newly),
+            error,
+        )
+        return error
 
     def _reload_guild(self, guild_id: int) -> None:
         """Pick up a server's file right after this process wrote it; caller holds the lock."""
@@ -337,15 +380,30 @@ class Library:
             self._set_guild(guild_id, _still_valid(last.entries, self._base), last.synonyms)
 
     def _set_guild(
-        self, guild_id: int, entries: tuple[Entry, ...], synonyms: Mapping[str, str]
-    ) -> None:
+        self,
+        guild_id: int,
+        entries: tuple[Entry, ...],
+        synonyms: Mapping[str, str],
+        unserved: Mapping[str, tuple[Entry, str]] | None = None,
+    ) -> dict[str, tuple[Entry, str]]:
+        """Serve these entries for the server; return the unserved ones that are new."""
         base = self._base
-        if not entries and not synonyms:
+        unserved = dict(unserved or {})
+        last = self._guilds.get(guild_id)
+        before = last.unserved if last is not None else {}
+        newly = {k: v for k, v in unserved.items() if before.get(k, (None, None))[1] != v[1]}
+        if not entries and not synonyms and not unserved:
             self._guilds.pop(guild_id, None)
             with self._matcher_lock:
                 self._matchers.pop(guild_id, None)
-            return
+            return newly
         # The shipped synonyms win: a server must not change how the shipped FAQ matches.
         kb = KnowledgeBase(base.article, base.entries + entries, {**synonyms, **base.synonyms})
-        self._guilds[guild_id] = _Guild(entries, dict(synonyms), base, kb)
+        if not entries and not synonyms:
+            # Only entries that do not serve: the shipped knowledge, kept for unserved_for.
+            kb = base
+            with self._matcher_lock:
+                self._matchers.pop(guild_id, None)
+        self._guilds[guild_id] = _Guild(entries, dict(synonyms), base, kb, unserved)
         _log.debug("server %s: %d moderator entries", guild_id, len(entries))
+        return newly

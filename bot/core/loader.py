@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "load_yaml",
     "load_yaml_lines",
     "parse_entry_file",
+    "validation_messages",
 ]
 
 _log = logging.getLogger(__name__)
@@ -49,10 +50,22 @@ _Marks = dict[tuple[Any, ...], yaml.Mark]
 
 @dataclass(frozen=True, slots=True)
 class EntryFile:
-    """The valid content of one entries file."""
+    """The valid content of one entries file.
+
+    `entries` are the entries that serve. A server file may also hold entries that clash with
+    the shipped FAQ after it changed (it now uses their id or one of their phrasings): they
+    stay in the file, listed in `unserved` with the reason, so a moderator can see, edit or
+    remove them. `stored` is every entry in file order.
+    """
 
     entries: tuple[Entry, ...]
     synonyms: Mapping[str, str]
+    unserved: Mapping[str, str] = field(default_factory=dict)
+    stored: tuple[Entry, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.stored:
+            object.__setattr__(self, "stored", self.entries)
 
 
 def _read_text(path: Path) -> str:
@@ -304,10 +317,13 @@ def parse_entry_file(
     *,
     shipped: bool,
     reserved: Iterable[Entry] = (),
+    keep_clashes: bool = False,
 ) -> EntryFile:
     """Validate the text of an entries file; raise one KnowledgeError listing every problem.
 
     `reserved` are entries this file must not clash with (the shipped FAQ, for a server file).
+    With `keep_clashes`, an entry whose id or phrasing clashes with them is not a problem of
+    the file: it is kept in `EntryFile.unserved` with the reason.
     """
     data, marks = _parse_yaml(text, name)
     if data is None:
@@ -330,9 +346,13 @@ def parse_entry_file(
         problems.append(_problem(name, marks, ("entries",), "'entries' must be a list"))
         raw_entries = []
 
+    reserved = tuple(reserved)
+    reserved_ids = {e.id for e in reserved}
+    reserved_keys = {phrasing_key(p) for e in reserved for p in e.phrasings}
     taken_ids = {e.id: "the shipped FAQ" for e in reserved}
     taken_phrasings = {phrasing_key(p): e.id for e in reserved for p in e.phrasings}
     entries: list[Entry] = []
+    unserved: dict[str, str] = {}
     for index, raw in enumerate(raw_entries):
         path: tuple[Any, ...] = ("entries", index)
         raw_id = raw.get("id") if isinstance(raw, dict) else None
@@ -340,60 +360,118 @@ def parse_entry_file(
         try:
             entry = Entry.model_validate(raw)
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(err["loc"])
-                where = _loc_text(loc)
-                problems.append(
-                    _problem(name, marks, path + loc, f"{where}{err['msg']}", entry_id=label)
-                )
+            for sub, message in validation_messages(exc):
+                problems.append(_problem(name, marks, path + sub, message, entry_id=label))
             continue
+        # Problems that come from the shipped knowledge rather than from this file.
+        clashes: list[tuple[tuple[Any, ...], str]] = []
+        own: list[tuple[tuple[Any, ...], str]] = []
         if entry.id in taken_ids:
-            problems.append(
-                _problem(
-                    name,
-                    marks,
-                    (*path, "id"),
-                    f"id is already used by {taken_ids[entry.id]}; choose another",
-                    entry.id,
-                )
-            )
+            target = clashes if entry.id in reserved_ids else own
+            target.append((("id",), f"id is already used by {taken_ids[entry.id]}; choose another"))
         taken_ids.setdefault(entry.id, f"entry #{index + 1}")
-        for sub, message in entry_problems(entry, article, shipped=shipped):
-            problems.append(_problem(name, marks, path + sub, message, entry.id))
+        # A quote that is not in the article stays a problem of the file: it is what a bad
+        # hand edit looks like, and the last good version should keep serving then.
+        own.extend(entry_problems(entry, article, shipped=shipped))
+        new_phrasings: dict[str, str] = {}
         for offset, phrasing in enumerate(entry.phrasings):
             key = phrasing_key(phrasing)
-            owner = taken_phrasings.get(key)
+            owner = taken_phrasings.get(key) or new_phrasings.get(key)
             sub = ("question",) if offset == 0 else ("alternates", offset - 1)
             if not key:
-                problems.append(
-                    _problem(name, marks, path + sub, "phrasing has no words to match", entry.id)
-                )
+                own.append((sub, "phrasing has no words to match"))
             elif owner is not None:
-                problems.append(
-                    _problem(
-                        name,
-                        marks,
-                        path + sub,
-                        f"phrasing {phrasing!r} is already used by entry '{owner}'; "
-                        "each phrasing belongs to one entry",
-                        entry.id,
-                    )
+                message = (
+                    f"phrasing {phrasing!r} is already used by entry '{owner}'; "
+                    "each phrasing belongs to one entry"
                 )
+                (clashes if key in reserved_keys else own).append((sub, message))
             else:
-                taken_phrasings[key] = entry.id
+                new_phrasings[key] = entry.id
+        if not keep_clashes:
+            own = clashes + own
+            clashes = []
+        for sub, message in own:
+            problems.append(_problem(name, marks, path + sub, message, entry.id))
+        if clashes and not own:
+            unserved[entry.id] = "; ".join(message for _sub, message in clashes)
+        elif not own:
+            taken_phrasings.update(new_phrasings)
         entries.append(entry)
     if problems:
         raise KnowledgeError(problems)
-    return EntryFile(tuple(entries), synonyms)
+    return EntryFile(
+        tuple(e for e in entries if e.id not in unserved),
+        synonyms,
+        unserved,
+        tuple(entries),
+    )
 
 
 def _loc_text(loc: Sequence[Any]) -> str:
     if not loc:
-        return ""
+        return "the entry"
     text = str(loc[0])
     for part in loc[1:]:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return f"field '{text}': "
+    return f"'{text}'"
+
+
+_FIELDS = "id, question, alternates, answer, sources, tags"
+
+
+def validation_messages(error: ValidationError) -> list[tuple[tuple[Any, ...], str]]:
+    """Each schema problem of an entry as (field path, one plain sentence with its limit)."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        where = _loc_text(loc)
+        kind = item["type"]
+        ctx = item.get("ctx") or {}
+        value = item.get("input")
+        last = loc[-1] if loc else None
+        if kind == "missing":
+            message = f"{where} is missing; it is required"
+        elif kind == "extra_forbidden":
+            message = f"{where} is not a field; an entry has {_FIELDS} (and a source has "
+            message += "paragraph and quote)"
+        elif kind == "string_too_long":
+            length = len(value) if isinstance(value, str) else "too many"
+            message = (
+                f"{where} is {length} characters; the limit is {ctx.get('max_length')} characters"
+            )
+        elif kind == "string_too_short":
+            minimum = ctx.get("min_length", 1)
+            message = (
+                f"{where} is empty"
+                if minimum <= 1
+                else f"{where} is {len(value or '')} characters; give at least {minimum} "
+                "characters so it names one passage"
+            )
+        elif kind == "string_pattern_mismatch":
+            limit = " of at most 48 characters" if last == "id" else ""
+            message = (
+                f"{where} must be lowercase letters and digits joined by single hyphens"
+                f"{limit}, like 'nuclear-group' (got {value!r})"
+            )
+        elif kind in {"int_type", "int_parsing", "int_from_float"}:
+            message = f"{where} must be a whole number (got {value!r})"
+        elif kind == "greater_than_equal":
+            message = f"{where} must be at least {ctx.get('ge')} (got {value!r})"
+        elif kind in {"string_type", "string_unicode"}:
+            message = f"{where} must be text (got {type(value).__name__})"
+        elif kind in {"tuple_type", "list_type"}:
+            message = f"{where} must be a list"
+        elif kind in {"model_type", "model_attributes_type", "dict_type"}:
+            message = f"{where} must be a mapping (like 'paragraph: 2' and 'quote: ...')"
+            if not loc:
+                message = "each entry must be a mapping with id, question and answer"
+        elif kind.startswith("datetime"):
+            message = f"{where} must be a date and time like 2024-01-31T12:00:00Z"
+        else:
+            message = f"{where}: {str(item['msg']).removeprefix('Value error, ')}"
+        found.append((loc, message))
+    return found
 
 
 def _parse_synonyms(raw: Any, name: str, marks: _Marks, problems: list[Problem]) -> dict[str, str]:
@@ -431,11 +509,21 @@ def load_yaml_lines(path: Path) -> tuple[Any, Mapping[tuple[Any, ...], int]]:
 
 
 def load_entry_file(
-    path: Path, article: Article, *, shipped: bool, reserved: Iterable[Entry] = ()
+    path: Path,
+    article: Article,
+    *,
+    shipped: bool,
+    reserved: Iterable[Entry] = (),
+    keep_clashes: bool = False,
 ) -> EntryFile:
     """Read and validate an entries file (faq.yaml, or a server's file)."""
     return parse_entry_file(
-        _read_text(path), str(path), article, shipped=shipped, reserved=reserved
+        _read_text(path),
+        str(path),
+        article,
+        shipped=shipped,
+        reserved=reserved,
+        keep_clashes=keep_clashes,
     )
 
 

@@ -184,7 +184,9 @@ class GuildStore:
         path = self.path_for(guild_id)
         if not path.exists():
             return EntryFile((), {})
-        return load_entry_file(path, self.base.article, shipped=False, reserved=self.base.entries)
+        return load_entry_file(
+            path, self.base.article, shipped=False, reserved=self.base.entries, keep_clashes=True
+        )
 
     def load(self, guild_id: int) -> tuple[Entry, ...]:
         """A server's moderator entries; KnowledgeError when its file is invalid."""
@@ -301,7 +303,8 @@ class GuildStore:
                         *exc.problems,
                     ]
                 ) from None
-            entries = list(current.entries)
+            # Entries that no longer serve stay in the file, and can be edited or removed.
+            entries = list(current.stored)
             before, after = change(entries, name)
             text = _dump(entries, dict(current.synonyms))
             size = len(text.encode("utf-8"))
@@ -312,10 +315,24 @@ class GuildStore:
                     f"{MAX_FILE_BYTES:,}-byte limit; remove entries first",
                     entry_id=entry_id,
                 )
-            saved = parse_entry_file(
-                text, name, self.base.article, shipped=False, reserved=self.base.entries
-            )
-            if saved.entries != tuple(entries):
+            try:
+                saved = parse_entry_file(
+                    text,
+                    name,
+                    self.base.article,
+                    shipped=False,
+                    reserved=self.base.entries,
+                    keep_clashes=True,
+                )
+            except KnowledgeError as exc:
+                # The text was never written: a line number in it would point at nothing.
+                raise KnowledgeError(
+                    [Problem(p.file, p.message, entry_id=p.entry_id) for p in exc.problems]
+                ) from None
+            if after is not None and after.id in saved.unserved:
+                # What is saved must serve: refuse it with the reason, as for any problem.
+                raise KnowledgeError.single(name, saved.unserved[after.id], entry_id=after.id)
+            if saved.stored != tuple(entries):
                 # The file must say exactly what the moderator wrote, or not be written at all.
                 raise KnowledgeError.single(
                     name,
@@ -330,7 +347,7 @@ class GuildStore:
             assert before is not None
             return before
         # What was validated and written, so the caller holds exactly what the file says.
-        return next(e for e in saved.entries if e.id == entry_id)
+        return next(e for e in saved.stored if e.id == entry_id)
 
     def _audit(
         self,

@@ -272,3 +272,86 @@ def test_a_corrupt_database_is_one_line(
     assert main(["check"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "move stats.sqlite3 out of the data directory" in err
+
+
+GUILD = "123456789012345678"
+ENTRY = [
+    "--guild",
+    GUILD,
+    "--question",
+    "Who hosted the AUKUS leaders?",
+    "--alternate",
+    "aukus host",
+    "--answer",
+    "The author writes that Biden hosted his Australian and British counterparts.",
+    "--paragraph",
+    "4",
+    "--quote",
+    "Biden hosted his Australian and British counterparts",
+    "--id",
+    "aukus",
+]
+
+
+def test_entries_edit_changes_only_the_fields_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clean_env(monkeypatch)
+    data = ["--data", str(tmp_path / "data")]
+    assert main(["entries", "add", *ENTRY, *data]) == 0
+    assert (
+        main(["entries", "edit", "--guild", GUILD, "--id", "aukus", "--answer", "Biden.", *data])
+        == 0
+    )
+    saved = (tmp_path / "data" / "guilds" / f"{GUILD}.yaml").read_text(encoding="utf-8")
+    assert "answer: Biden." in saved
+    assert "aukus host" in saved and "paragraph: 4" in saved
+    assert "Biden hosted his Australian and British counterparts" in saved
+
+
+def test_check_validates_server_files_and_lists_clashing_entries(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    make_knowledge: Callable[[str], Path],
+) -> None:
+    _clean_env(monkeypatch)
+    shipped = (ROOT / "knowledge" / "faq.yaml").read_text(encoding="utf-8")
+    knowledge = make_knowledge(shipped)
+    flags = ["--knowledge", str(knowledge), "--data", str(tmp_path / "data")]
+    assert main(["entries", "add", *ENTRY, *flags]) == 0
+    assert main(["check", *flags]) == 0
+    assert "1 server file with 1 moderator entry valid" in capsys.readouterr().out
+    # The shipped FAQ changes: one of its entries now owns the server entry's alternate.
+    faq = knowledge / "faq.yaml"
+    faq.write_text(shipped.replace("    alternates:\n", "    alternates:\n      - aukus host\n", 1))
+    assert main(["check", *flags]) == 1
+    err = capsys.readouterr().err
+    assert f"{GUILD}.yaml: entry 'aukus': not served: phrasing 'aukus host' is already used" in err
+    # It is listed as not served, and an edit that removes the clash makes it serve again.
+    assert main(["entries", "list", "--guild", GUILD, *flags]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("aukus: Who hosted the AUKUS leaders?  (not served: phrasing 'aukus")
+    edit = ["entries", "edit", "--guild", GUILD, "--id", "aukus", "--alternate", "host of aukus"]
+    assert main([*edit, *flags]) == 0
+    assert main(["check", *flags]) == 0
+    assert main(["entries", "remove", "--guild", GUILD, "--id", "aukus", *flags]) == 0
+    # A broken server file is a located problem too.
+    path = tmp_path / "data" / "guilds" / f"{GUILD}.yaml"
+    path.write_text("entries: [\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", *flags]) == 1
+    assert f"{GUILD}.yaml:2:1: invalid YAML" in capsys.readouterr().err
+
+
+def test_entries_add_reports_schema_problems_as_plain_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _clean_env(monkeypatch)
+    bad = [*ENTRY[:-6], "--paragraph", "4", "--quote", "short", "--data", str(tmp_path)]
+    assert main(["entries", "add", *bad]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "error: 'sources[0].quote' is 5 characters; give at least 20 characters so it names "
+        "one passage\n"
+    )

@@ -407,3 +407,33 @@ def test_a_hostile_server_file_is_rejected_at_start_not_a_crash(
     assert "nested more than" in messages[0]
     assert "anchor '&a' is not allowed" in messages[1]
     assert library.knowledge_for(GUILD) is library.base
+
+
+def test_after_a_restart_a_clashing_entry_stops_serving_alone_and_can_be_fixed(
+    library: Library, small_knowledge: Path, data_dir: Path
+) -> None:
+    library.add_entry(GUILD, _entry("deterrence", DETERRENCE_QUESTION), MOD)
+    library.add_entry(GUILD, _entry("japan", "Which country is likely next?"), MOD)
+    faq = small_knowledge / "faq.yaml"
+    third = THIRD_SHIPPED.replace("      - japan next\n", "      - Which country is likely next?\n")
+    _replace(faq, faq.read_text(encoding="utf-8") + third)
+    restarted = Library(small_knowledge, data_dir)
+    # The rest of the server's entries still serve; the clashing one is kept, with the reason.
+    assert "deterrence" in restarted.knowledge_for(GUILD).by_id
+    assert "japan" not in restarted.knowledge_for(GUILD).by_id
+    entry, reason = restarted.unserved_for(GUILD)["japan"]
+    assert "already used by entry 'japan-next'" in reason
+    assert any("not served" in str(p) for e in restarted.startup_errors for p in e.problems)
+    fixed = entry.model_copy(update={"question": "Which country follows Korea?"})
+    restarted.edit_entry(GUILD, fixed, MOD)
+    assert "japan" in restarted.knowledge_for(GUILD).by_id
+    assert restarted.unserved_for(GUILD) == {}
+
+
+def test_a_refused_change_never_points_at_a_line_of_an_unwritten_file(library: Library) -> None:
+    library.add_entry(GUILD, _entry("deterrence", DETERRENCE_QUESTION), MOD)
+    with pytest.raises(KnowledgeError) as caught:
+        library.add_entry(GUILD, _entry("again", DETERRENCE_QUESTION), MOD)
+    (problem,) = caught.value.problems
+    assert "already used by entry 'deterrence'" in problem.message
+    assert problem.line is None and problem.column is None
