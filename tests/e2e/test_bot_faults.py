@@ -69,14 +69,15 @@ async def test_server_error_on_the_reply_costs_that_reply_only(
     assert all(r.levelno < logging.ERROR and r.exc_info is None for r in caplog.records)
 
 
+@pytest.mark.parametrize("abort", [False, True], ids=["closed-by-discord", "network-cut"])
 async def test_dropped_gateway_is_resumed_and_the_question_asked_meanwhile_answered(
-    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot, abort: bool
 ) -> None:
     fake = fake_discord
     async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0):
         first = await fake.send_message(OTHER_QUESTION)
         await reply_to(fake, first)
-        drop = await fake.faults.drop_gateway(hold_resume=True)
+        drop = await fake.faults.drop_gateway(abort=abort, hold_resume=True)
         meanwhile = await fake.send_message(NCG_QUESTION)
         drop.release()
         reply = await reply_to(fake, meanwhile)

@@ -573,13 +573,14 @@ async def test_global_rate_limit_and_server_errors(fake_discord: FakeDiscord) ->
     assert fake.faults.rest[-1].remaining == 0
 
 
+@pytest.mark.parametrize("abort", [False, True], ids=["close-4000", "tcp-cut"])
 async def test_dropped_connection_resumes_and_replays_what_it_missed(
-    fake_discord: FakeDiscord,
+    fake_discord: FakeDiscord, abort: bool
 ) -> None:
     fake = fake_discord
     channel_id = int(fake.channel["id"])
     async with run_client(ProbeBot(), fake) as bot:
-        drop = await fake.faults.drop_gateway(hold_resume=True)
+        drop = await fake.faults.drop_gateway(abort=abort, hold_resume=True)
         missed = await fake.send_message("!faq sent while the bot was away")
         assert bot.seen_contents == []
         drop.release()

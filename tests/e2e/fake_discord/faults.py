@@ -155,7 +155,9 @@ class Faults:
         method: str | None,
         path: str | None,
         times: int | None,
-        **options: object,
+        *,
+        retry_after: float = 0.0,
+        scope: str = "user",
     ) -> RestFault:
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for every request)")
@@ -164,7 +166,8 @@ class Faults:
             method.upper() if method else None,
             re.compile(path) if path is not None else None,
             times,
-            **options,  # type: ignore[arg-type]
+            retry_after=retry_after,
+            scope=scope,
         )
         self.rest.append(fault)
         return fault
@@ -199,14 +202,20 @@ class Faults:
         return sessions
 
     async def drop_gateway(
-        self, shard_id: int | None = None, *, code: int = 4000, hold_resume: bool = False
+        self,
+        shard_id: int | None = None,
+        *,
+        code: int = 4000,
+        abort: bool = False,
+        hold_resume: bool = False,
     ) -> GatewayDrop:
         """Close the connection of ``shard_id`` (every shard if ``None``) with ``code``.
 
-        The session stays resumable: events dispatched until the client resumes are replayed
-        then, in order, before RESUMED. With ``hold_resume`` the fake answers those RESUMEs
-        only after :meth:`GatewayDrop.release`, so a test can dispatch events "during the
-        outage" without racing the reconnect.
+        With ``abort`` the TCP connection is cut instead, without a close frame, like a network
+        failure. Either way the session stays resumable: events dispatched until the client
+        resumes are replayed then, in order, before RESUMED. With ``hold_resume`` the fake
+        answers those RESUMEs only after :meth:`GatewayDrop.release`, so a test can dispatch
+        events "during the outage" without racing the reconnect.
         """
         sessions = self._connected_sessions(shard_id)
         gate = asyncio.Event() if hold_resume else None
@@ -218,7 +227,10 @@ class Faults:
                 self._resume_gates[session.session_id] = gate
             conn.closed = True  # from now on, dispatches wait for the RESUME
             connections.append(conn)
-            await conn.ws.close(code=code, message=b"fake Discord dropped the connection")
+            if abort and conn.transport is not None:
+                conn.transport.abort()
+            else:
+                await conn.ws.close(code=code, message=b"fake Discord dropped the connection")
         self._gateway._changed()
         return GatewayDrop(connections, sessions, gate)
 

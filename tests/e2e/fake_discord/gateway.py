@@ -53,6 +53,7 @@ class GatewayConnection:
     session: GatewaySession | None = None
     #: Dispatches sent again on RESUME because the session missed them.
     replayed: list[JSON] = field(default_factory=list)
+    transport: asyncio.Transport | None = None
 
     async def send(self, payload: JSON) -> None:
         """Send one gateway payload (zlib-stream compressed if the client asked for it)."""
@@ -178,6 +179,7 @@ class Gateway(World):
             ws=ws,
             compress=self.compress_gateway and request.query.get("compress") == "zlib-stream",
             session_id=secrets.token_hex(16),
+            transport=request.transport,
         )
         self.connections.append(conn)
         if request.query.get("encoding", "json") != "json":
