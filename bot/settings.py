@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     channel_entry_cooldown_seconds: float = Field(
         default=300.0, ge=0, le=86_400, validation_alias="FAQ_CHANNEL_ENTRY_COOLDOWN_SECONDS"
     )
+    channel_reply_limit: int = Field(
+        default=5, ge=0, le=1000, validation_alias="FAQ_CHANNEL_REPLY_LIMIT"
+    )
+    channel_reply_window_seconds: float = Field(
+        default=10.0, gt=0, le=3600, validation_alias="FAQ_CHANNEL_REPLY_WINDOW_SECONDS"
+    )
     answer_threshold: int | None = Field(
         default=None, ge=0, le=100, validation_alias="FAQ_ANSWER_THRESHOLD"
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.cooldowns import Cooldown
+from bot.cooldowns import Cooldown, ReplyCap
 from bot.core.text import MAX_QUERY_CHARS, normalize
 from bot.replies import present_reply
 from bot.responses import NO_MENTIONS
@@ -79,7 +79,8 @@ def chat_question(
 
 
 class AutoAnswer(commands.Cog):
-    """Replies to questions in chat, with cooldowns per member and per channel and entry."""
+    """Replies to questions in chat, with cooldowns per member and per channel and entry, and
+    a cap on replies per channel."""
 
     def __init__(self, bot: FaqBot, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.bot = bot
@@ -87,6 +88,9 @@ class AutoAnswer(commands.Cog):
         self.member_cooldown = Cooldown(settings.user_cooldown_seconds, clock=clock)
         self.entry_cooldown = Cooldown(settings.channel_entry_cooldown_seconds, clock=clock)
         self.refused_channels = Cooldown(FORBIDDEN_PAUSE_SECONDS, clock=clock)
+        self.channel_cap = ReplyCap(
+            settings.channel_reply_limit, settings.channel_reply_window_seconds, clock=clock
+        )
         # One message per member at a time, in order: in a burst, the first answer starts the
         # cooldown before the next message is looked at, and no real question is dropped.
         self._member_locks: dict[int, tuple[asyncio.Lock, int]] = {}
@@ -131,18 +135,29 @@ class AutoAnswer(commands.Cog):
         presented = present_reply(
             reply, self.bot.library.knowledge_for(guild_id), asker_id=message.author.id
         )
-        if presented.ref is not None:
-            key = (message.channel.id, presented.ref)
-            if self.entry_cooldown.active(key):
-                # Just answered here: the same answer again would only be noise.
-                await self.bot.record_ask(guild_id, question.text, presented.ref, True)
-                return
-            self.entry_cooldown.trigger(key)
+        channel = message.channel.id
+        key = (channel, presented.ref)
+        if presented.ref is not None and self.entry_cooldown.active(key):
+            # Just answered here: the same answer again would only be noise.
+            await self.bot.record_ask(guild_id, question.text, presented.ref, True)
+            return
+        if not self.channel_cap.take(channel):
+            # The channel had its share of replies: drop this one silently (still counted).
+            await self.bot.record_ask(guild_id, question.text, presented.ref, reply.answered)
+            return
         # Named, the bot always says something (an answer, "did you mean", or "no answer").
+        # The windows are claimed before sending, so a message handled meanwhile sees them.
+        if presented.ref is not None:
+            self.entry_cooldown.trigger(key)
         self.member_cooldown.trigger(message.author.id)
         sent = await self._send(
             message, content=presented.content, embed=presented.embed, view=presented.view
         )
+        if sent is None:
+            # Nothing reached the channel: nothing is used up.
+            self.channel_cap.give_back(channel)
+            self.entry_cooldown.clear(key)
+            self.member_cooldown.clear(message.author.id)
         await self.bot.record_ask(
             guild_id,
             question.text,

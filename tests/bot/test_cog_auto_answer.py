@@ -263,3 +263,63 @@ async def test_a_stats_failure_does_not_stop_the_answer(
     assert message.reply.await_count == 1
     assert "a question was not counted" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# -- what a failed send uses up, and the per-channel cap -----------------------------------
+
+
+def _server_error() -> discord.HTTPException:
+    return discord.HTTPException(MagicMock(status=500, reason="Internal Server Error"), "oops")
+
+
+async def test_a_failed_send_uses_up_no_cooldown(listener: AutoAnswer) -> None:
+    failed = make_message(QUESTION)
+    failed.reply = AsyncMock(side_effect=_server_error())
+    await listener.on_message(failed)
+    assert failed.reply.await_count == 1
+    # The same member at once, and another member with the same question: both answered.
+    again = make_message(QUESTION)
+    await listener.on_message(again)
+    assert again.reply.await_count == 1
+    other = make_message("what is the ncg?", author_id=OTHER_MEMBER_ID)
+    await listener.on_message(other)
+    assert other.reply.await_count == 0  # now the entry's window runs: it was just answered
+    assert len(listener.channel_cap) == 1
+
+
+def _unanswerable(author_id: int) -> Any:
+    return make_message(
+        f"<@{BOT_ID}> how do I bake bread?", author_id=author_id, mentions=(BOT_ID,)
+    )
+
+
+async def test_a_channel_gets_at_most_five_replies_in_ten_seconds(
+    listener: AutoAnswer, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert (listener.channel_cap.limit, listener.channel_cap.seconds) == (5, 10.0)
+    burst = [_unanswerable(MEMBER_ID + i) for i in range(8)]
+    with caplog.at_level(logging.DEBUG, logger="bot.cogs.auto_answer"):
+        for message in burst:
+            await listener.on_message(message)
+    assert [m.reply.await_count for m in burst] == [1] * 5 + [0] * 3
+    assert not caplog.records  # dropped silently
+    elsewhere = make_message(
+        f"<@{BOT_ID}> how do I bake bread?",
+        author_id=MEMBER_ID + 20,
+        channel_id=OTHER_CHANNEL_ID,
+        mentions=(BOT_ID,),
+    )
+    await listener.on_message(elsewhere)
+    assert elsewhere.reply.await_count == 1  # the cap is per channel
+    clock.now += 10.5
+    later = _unanswerable(MEMBER_ID + 30)
+    await listener.on_message(later)
+    assert later.reply.await_count == 1
+
+
+async def test_the_channel_cap_is_a_setting(bot: FaqBot, settings: Any) -> None:
+    bot.settings = settings.model_copy(
+        update={"channel_reply_limit": 2, "channel_reply_window_seconds": 60.0}
+    )
+    cog = type(bot.get_cog("AutoAnswer"))(bot)
+    assert (cog.channel_cap.limit, cog.channel_cap.seconds) == (2, 60.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cooldowns import Cooldown
+from bot.cooldowns import Cooldown, ReplyCap
 
 
 def test_window_and_expiry() -> None:
@@ -32,3 +32,31 @@ def test_expired_keys_are_swept() -> None:
     now[0] = 5.0
     cooldown.trigger("fresh")
     assert len(cooldown) == 1
+
+
+def test_cleared_window_is_gone() -> None:
+    cooldown = Cooldown(10, clock=lambda: 0.0)
+    cooldown.trigger("a")
+    cooldown.clear("a")
+    cooldown.clear("never-set")
+    assert not cooldown.active("a")
+
+
+def test_reply_cap_slides_and_gives_back() -> None:
+    now = [0.0]
+    cap = ReplyCap(2, 10, clock=lambda: now[0])
+    assert cap.take("c") and cap.take("c")
+    assert not cap.take("c")
+    assert cap.take("other")
+    cap.give_back("c")  # that reply was never sent
+    assert cap.take("c")
+    now[0] = 10.0  # the first two claims have left the window
+    assert cap.take("c")
+    now[0] = 20.0
+    assert cap.take("c") and cap.take("c") and not cap.take("c")
+
+
+def test_reply_cap_zero_means_no_cap() -> None:
+    cap = ReplyCap(0, 10, clock=lambda: 0.0)
+    assert all(cap.take("c") for _ in range(100))
+    assert len(cap) == 0

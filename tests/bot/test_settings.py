@@ -64,6 +64,8 @@ def test_empty_channel_list_means_mentions_only(knowledge_dir: Path, tmp_path: P
         ("FAQ_MOD_LOG_CHANNEL_ID", "1.5", "must be a whole number"),
         ("FAQ_USER_COOLDOWN_SECONDS", "soon", "must be a number"),
         ("FAQ_CHANNEL_ENTRY_COOLDOWN_SECONDS", "-1", "must be at least 0"),
+        ("FAQ_CHANNEL_REPLY_LIMIT", "many", "must be a whole number"),
+        ("FAQ_CHANNEL_REPLY_WINDOW_SECONDS", "0", "must be greater than 0"),
         ("FAQ_ANSWER_THRESHOLD", "101", "must be at most 100"),
         ("FAQ_CHAT_THRESHOLD", "high", "must be a whole number"),
         ("FAQ_SUGGEST_THRESHOLD", "-3", "must be at least 0"),
@@ -230,3 +232,15 @@ def test_env_example_gives_every_default(knowledge_dir: Path, tmp_path: Path) ->
         ("FAQ_SUGGEST_THRESHOLD", match.suggest_threshold),
     ):
         assert re.search(rf"^{name}={value}$", text, re.M), name
+
+
+def test_the_channel_reply_cap_is_configurable(knowledge_dir: Path, tmp_path: Path) -> None:
+    default = _load(knowledge_dir, tmp_path)
+    assert (default.channel_reply_limit, default.channel_reply_window_seconds) == (5, 10.0)
+    changed = _load(
+        knowledge_dir,
+        tmp_path,
+        FAQ_CHANNEL_REPLY_LIMIT="2",
+        FAQ_CHANNEL_REPLY_WINDOW_SECONDS="60",
+    )
+    assert (changed.channel_reply_limit, changed.channel_reply_window_seconds) == (2, 60.0)

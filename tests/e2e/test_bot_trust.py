@@ -125,3 +125,54 @@ async def test_a_locked_stats_database_costs_no_reply_and_no_deadline(
         assert reply.data["embeds"][0]["title"] == NCG_QUESTION
     assert gaps_deferred.callback_type == 5 and gaps_deferred.ephemeral
     assert gaps_shown.data["embeds"][0]["title"] == "Questions the FAQ does not answer well"
+
+
+# -- finding 5: a failed send uses nothing up; a cap per channel ------------------------------
+
+
+async def test_a_reply_lost_to_a_server_error_leaves_no_cooldown_behind(
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+) -> None:
+    fake = fake_discord
+    bob = fake.make_user("bob")
+    # 503 is not retried by discord.py: the send fails for good.
+    fault = fake.faults.server_error(method="POST", path=r"/channels/\d+/messages", status=503)
+    async with start_faq_bot(user_cooldown=60, channel_entry_cooldown=300):
+        lost = await fake.send_message(NCG_QUESTION)
+        await fake.wait_for(lambda: fault.hits, description="the failed reply")
+        again = await fake.send_message(NCG_QUESTION)  # same member, same entry, at once
+        answer = await reply_to(fake, again)
+        repeat = await fake.send_message(NCG_QUESTION, author=bob)  # now the entry's window runs
+        sentinel = await fake.send_message("What is the article about?", author=bob)
+        await reply_to(fake, sentinel)
+
+    assert str(fault.hits[0].json["message_reference"]["message_id"]) == lost["id"]
+    assert answer["embeds"][0]["title"] == NCG_QUESTION
+    replied_to = [m["message_reference"]["message_id"] for m in fake.bot_messages()]
+    assert repeat["id"] not in replied_to
+    assert len(fake.bot_messages()) == 2
+
+
+async def test_many_members_at_once_get_at_most_five_replies_in_a_channel(
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+) -> None:
+    fake = fake_discord
+    members = [fake.make_user(f"member-{i}") for i in range(12)]
+    async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0) as run:
+        questions = [e.question for e in run.library.base.entries][: len(members)]
+        for member, question in zip(members, questions, strict=True):
+            await fake.send_message(question, author=member)
+        await fake.wait_for_bot_message(run.channel_id, count=5, timeout=REPLY_TIMEOUT)
+        # The cap is per channel: another channel still gets its answer. (Leaving the block
+        # waits for every handler, so the counts below are final.)
+        other = int(fake.add_channel(run.guild_id, "other")["id"])
+        elsewhere = await fake.send_message(
+            f"<@{fake.bot_user['id']}> {NCG_QUESTION}",
+            channel_id=other,
+            author=members[0],
+            mentions=[fake.bot_user],
+        )
+        await reply_to(fake, elsewhere)
+
+    assert len(fake.bot_messages(run.channel_id)) == 5
+    assert len(fake.bot_messages(other)) == 1
