@@ -16,6 +16,7 @@ from .core.errors import KnowledgeError, Problem, describe_os_error
 from .core.evaluation import RATES, load_eval_set, run_eval
 from .core.loader import load_entry_file, load_knowledge
 from .core.matcher import Matcher
+from .core.matching.semantic import SemanticModel
 from .core.models import KnowledgeBase, Reply
 from .core.storage import GUILDS_DIR
 from .settings import Settings, SettingsError, load_settings, parse_snowflake
@@ -73,14 +74,16 @@ def _snowflake(text: str) -> int:
 
 def format_reply(reply: Reply, kb: KnowledgeBase, *, chat: bool = False) -> str:
     """A reply as plain text, the way the console shows it."""
+    # A question in another language: its one-line note comes first (silence stays silent).
+    note = [reply.note] if reply.note and (reply.answered or not chat) else []
     if not reply.answered:
-        lines = [_SILENT if chat else f"No answer (best score {reply.score})."]
+        lines = [*note, _SILENT if chat else f"No answer (best score {reply.score})."]
         if reply.suggestions and not chat:
             lines.append("Did you mean:")
             lines += [f"  - {s.question}  [{s.entry_id}, {s.score}]" for s in reply.suggestions]
         return "\n".join(lines)
     label = f"{reply.kind}: {reply.entry_id}" if reply.entry_id else str(reply.kind)
-    lines = [f"{reply.title}  [{label}, score {reply.score}]", reply.answer or ""]
+    lines = [*note, f"{reply.title}  [{label}, score {reply.score}]", reply.answer or ""]
     for source in reply.sources:
         lines.append(f'¶{source.paragraph} "{source.quote}"')
     if not reply.sources:
@@ -154,7 +157,11 @@ def _load_matcher(args: argparse.Namespace) -> Matcher | int:
     """The shipped knowledge's matcher, with the bot's thresholds."""
     settings = _settings(args)
     try:
-        return Matcher(load_knowledge(settings.knowledge_dir), settings.match_settings())
+        return Matcher(
+            load_knowledge(settings.knowledge_dir),
+            settings.match_settings(),
+            semantic=SemanticModel(settings.model_cache_dir),
+        )
     except KnowledgeError as error:
         return _fail(error)
 
@@ -285,7 +292,12 @@ def _cmd_entries(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        library = Library(settings.knowledge_dir, settings.data_dir, settings.match_settings())
+        library = Library(
+            settings.knowledge_dir,
+            settings.data_dir,
+            settings.match_settings(),
+            semantic=SemanticModel(settings.model_cache_dir),
+        )
         unserved = library.unserved_for(args.guild)
         if args.action == "list":
             # Served and unserved entries, in the file's order.

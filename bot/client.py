@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.bookkeeping import Bookkeeping
 from bot.core.errors import KnowledgeError
 from bot.core.library import Library
+from bot.core.matching.semantic import SemanticModel
 from bot.core.models import Reply
 from bot.core.stats import AsyncStats, Stats
 from bot.embeds import problems_embed
@@ -226,6 +227,7 @@ async def start_bot(settings: Settings) -> None:
             settings.data_dir,
             settings.match_settings(),
             overlay_cache=settings.overlay_cache,
+            semantic=SemanticModel(settings.model_cache_dir),
         )
     )
     stats = await asyncio.to_thread(Stats, settings.data_dir / STATS_FILE)

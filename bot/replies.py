@@ -37,11 +37,12 @@ def present_reply(
 ) -> PresentedReply:
     """The message for `reply`: the sourced answer, "did you mean", or "no answer yet".
 
-    `private` answers are seen by the asker alone, so they get no Dismiss button.
+    `private` answers are seen by the asker alone, so they get no Dismiss button. A question
+    in another language gets its one-line note (the answer is from the English FAQ) on top.
     """
     if reply.answered:
         return PresentedReply(
-            content=None,
+            content=reply.note,
             embed=answer_embed(reply, kb),
             view=answer_view(reply, asker_id=None if private else asker_id),
             ref=answer_ref(reply),
@@ -49,11 +50,17 @@ def present_reply(
         )
     if reply.suggestions:
         return PresentedReply(
-            content=NOT_SURE,
+            content=_noted(reply, NOT_SURE),
             embed=None,
             view=suggestions_view(reply, asker_id=asker_id),
             ref=None,
             asker_only=private,
         )
     # "No answer" interests nobody else: privately wherever that is possible.
-    return PresentedReply(content=NO_ANSWER, embed=None, view=None, ref=None, asker_only=True)
+    return PresentedReply(
+        content=_noted(reply, NO_ANSWER), embed=None, view=None, ref=None, asker_only=True
+    )
+
+
+def _noted(reply: Reply, content: str) -> str:
+    return f"{reply.note}\n{content}" if reply.note else content

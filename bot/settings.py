@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     knowledge_dir: Path = Field(default=Path("knowledge"), validation_alias="FAQ_KNOWLEDGE_DIR")
     data_dir: Path = Field(default=Path("data"), validation_alias="FAQ_DATA_DIR")
+    # Where the multilingual model's snapshot and the knowledge base's vectors are cached.
+    cache_dir: Path | None = Field(default=None, validation_alias="FAQ_CACHE_DIR")
     auto_answer_channels: Annotated[frozenset[_Snowflake], NoDecode] = Field(
         default=frozenset(), validation_alias="FAQ_AUTO_ANSWER_CHANNELS"
     )
@@ -183,6 +185,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{str(value)!r} has no article.md")
         return value
 
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _blank_cache_dir(cls, value: Any) -> Any:
+        # FAQ_CACHE_DIR= (empty) means the default, not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("data_dir")
     @classmethod
     def _data_dir_usable(cls, value: Path) -> Path:
@@ -247,6 +255,11 @@ class Settings(BaseSettings):
         if self.discord_token is None:
             raise SettingsError(["DISCORD_TOKEN: missing; set it in the environment or .env"])
         return self.discord_token.get_secret_value()
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """FAQ_CACHE_DIR, or `cache` in the data directory."""
+        return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
 
     def match_settings(self) -> MatchSettings:
         """The matcher's settings with the thresholds this environment overrides."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import KnowledgeError, Problem
 from .loader import EntryFile, entry_problems, load_entry_file, load_knowledge
 from .matcher import Matcher, MatchSettings
+from .matching.semantic import SemanticModel
 from .models import Entry, KnowledgeBase
 from .storage import GuildStore, slug_for
 from .text import phrasing_key
@@ -99,13 +100,18 @@ class Library:
         settings: MatchSettings | None = None,
         *,
         overlay_cache: int = DEFAULT_OVERLAY_CACHE,
+        semantic: SemanticModel | None = None,
     ) -> None:
-        """`overlay_cache`: how many servers' matchers (overlays) stay built at once."""
+        """`overlay_cache`: how many servers' matchers (overlays) stay built at once.
+
+        `semantic`: the multilingual model for Korean questions, shared by every matcher.
+        """
         if overlay_cache < 1:
             raise ValueError(f"overlay_cache must be at least 1, not {overlay_cache}")
         self.knowledge_dir = Path(knowledge_dir)
         self.data_dir = Path(data_dir)
         self._settings = settings
+        self._semantic = semantic
         # Serialises everything that replaces state (refresh, edits); readers never take it.
         self._write_lock = threading.RLock()
         # One refresh at a time; it reads files before taking the write lock.
@@ -173,7 +179,10 @@ class Library:
         with self._shipped_lock:
             shipped = self._shipped
             if shipped is None or shipped[0] is not base:
-                shipped = self._shipped = (base, Matcher(base, self._settings))
+                shipped = self._shipped = (
+                    base,
+                    Matcher(base, self._settings, semantic=self._semantic),
+                )
                 _log.debug("built the shipped matcher (%d entries)", len(base.entries))
             return shipped[1]
 

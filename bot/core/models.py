@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "ANSWER_MAX",
+    "LANGUAGE_NOTES",
     "QUESTION_MAX",
     "QUOTE_MAX",
     "QUOTE_MIN",
@@ -163,6 +164,14 @@ Kind = Literal["faq", "article"]
 # confident enough; two entries from different paragraphs are equally likely; in chat, the
 # message is not a question.
 Reason = Literal["not_in_article", "unsure", "ambiguous", "not_a_question"]
+Language = Literal["ko"]
+
+# The one line a reply to a question in another language opens with: the answer comes from
+# the English FAQ and stays in English.
+LANGUAGE_NOTES: Mapping[str, tuple[str, str]] = {
+    # (answered, not answered)
+    "ko": ("영어 FAQ에서 찾은 답변이라 영어로 안내합니다.", "영어 FAQ에서 답을 찾지 못했습니다."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +188,26 @@ class Reply:
     score: int = 0
     suggestions: tuple[Suggestion, ...] = ()
     reason: Reason | None = None  # set when not answered
+    # The question's language when it is not English (the answer stays in English).
+    language: Language | None = None
+
+    @property
+    def note(self) -> str | None:
+        """The one-line note in the question's language, or None for an English question."""
+        if self.language is None:
+            return None
+        answered, unanswered = LANGUAGE_NOTES[self.language]
+        return answered if self.answered else unanswered
 
     @classmethod
-    def for_entry(cls, entry: Entry, *, question: str | None = None, score: int = 100) -> Reply:
+    def for_entry(
+        cls,
+        entry: Entry,
+        *,
+        question: str | None = None,
+        score: int = 100,
+        language: Language | None = None,
+    ) -> Reply:
         """An answer with an FAQ entry (to `question`, by default the entry's own)."""
         return cls(
             question=entry.question if question is None else question,
@@ -192,6 +218,7 @@ class Reply:
             answer=entry.answer,
             sources=entry.sources,
             score=score,
+            language=language,
         )
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -210,4 +237,6 @@ class Reply:
                 for s in self.suggestions
             ],
             "reason": self.reason,
+            "language": self.language,
+            "note": self.note,
         }

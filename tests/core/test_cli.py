@@ -28,6 +28,8 @@ KEYS = {
     "score",
     "suggestions",
     "reason",
+    "language",
+    "note",
 }
 
 

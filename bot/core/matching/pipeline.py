@@ -9,11 +9,14 @@ from rapidfuzz import fuzz, process
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
 from ..text import MAX_QUERY_CHARS, normalize
 from .analysis import Analyser, analyse_question
+from .bilingual import KoreanMatcher
 from .calibration import Calibration, load_calibration
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .overlay import Overlay, needs_full_index
+from .korean import has_hangul
 from .policy import MatchSettings, Policy, is_question
+from .semantic import SemanticModel
 
 __all__ = ["Matcher"]
 
@@ -26,7 +29,9 @@ class Matcher:
         kb: KnowledgeBase,
         settings: MatchSettings | None = None,
         calibration: Calibration | None = None,
+        semantic: SemanticModel | None = None,
     ) -> None:
+        """`semantic`: the multilingual model for Korean questions (None: English only)."""
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.calibration = calibration or default_calibration()
@@ -34,6 +39,8 @@ class Matcher:
         self._overlay: Overlay | None = None
         self._policy = Policy(kb, self.settings, self._index.sentences)
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
+        self._semantic = semantic
+        self._korean: KoreanMatcher | None = None  # built on the first Korean question
 
     def with_entries(
         self, entries: tuple[Entry, ...], synonyms: Mapping[str, str] | None = None
@@ -54,7 +61,7 @@ class Matcher:
         if not entries and not own:
             return self
         if own and needs_full_index(self._index, own):
-            return Matcher(kb, self.settings, self.calibration)
+            return Matcher(kb, self.settings, self.calibration, self._semantic)
         analyser = Analyser(kb.synonyms) if own else self._index.analyser
         server = Matcher.__new__(Matcher)
         server.kb = kb
@@ -64,6 +71,8 @@ class Matcher:
         server._overlay = Overlay(self._index, tuple(entries), analyser)
         server._policy = Policy(kb, self.settings, self._index.sentences)
         server._search_choices = None
+        server._semantic = self._semantic
+        server._korean = None
         return server
 
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
@@ -89,6 +98,10 @@ class Matcher:
         chat: the auto-answer listener's rules (only questions, stricter threshold);
         addressed: the bot was mentioned, which counts as asking.
         """
+        if self._semantic is not None and has_hangul(question[:MAX_QUERY_CHARS]):
+            if self._korean is None:
+                self._korean = KoreanMatcher(self.kb, self._semantic)
+            return self._korean.reply(question[:MAX_QUERY_CHARS], chat=chat, addressed=addressed)
         if chat and not addressed and not is_question(question[:MAX_QUERY_CHARS]):
             return Reply(question=question, answered=False, reason="not_a_question")
         entries, sentences = self.rank(question)

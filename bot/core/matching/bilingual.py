@@ -1,0 +1,212 @@
+"""Answering Korean questions from the English FAQ.
+
+The multilingual encoder ranks the entries: a question's similarity to an entry is that of its
+closest phrasing, plus a share of its similarity to the answer and to the quoted sources. The
+glossary (korean.py) adds lexical evidence: the share of the question's concepts, weighted by
+rarity, that the entry's English text contains, against everything the question names. The
+answer is the best entry by both, when the sum clears a threshold and the entry gives the kind
+of detail asked for (a Korean question asking for a date, count, cost, age, name, reaction or
+later event that the entry does not give is declined, as a near miss is in English).
+
+The reply is the entry's English answer, with its sources, marked as a Korean question
+(`Reply.language`), so every presentation adds the same one-line Korean note.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import Stemmer
+
+from ..models import Entry, KnowledgeBase, Reply, Suggestion
+from .korean import analyse, is_korean_question
+from .semantic import SemanticModel
+
+__all__ = ["KoreanMatcher", "KoreanSettings"]
+
+_stemmer = Stemmer.Stemmer("english")
+_WORD = re.compile(r"[a-z0-9]+")
+# Words of glossary translations that name nothing by themselves.
+_FILLER = frozenset({"the", "of", "and", "a", "to", "in", "on", "us", "own", "up"})
+_MONTH_NAMES = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+)
+# A date the article states, not one relative to its own date ("next month").
+_DATE = re.compile(rf"\b(?:{_MONTH_NAMES}|\d{{4}}s?)\b", re.I)
+_DAY = re.compile(rf"\b(?:{_MONTH_NAMES}) \d{{1,2}}\b", re.I)
+_NUMBER = re.compile(
+    r"\b(?:\d+(?!\d*s\b)|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion)\b",
+    re.I,
+)
+_COST = re.compile(r"[$€₩]|\b(?:dollars?|won|cost|budget|price)\b", re.I)
+_AGE = re.compile(r"\byears? old\b|\baged?\b", re.I)
+# Details the article gives where its words state them (in an entry's quotes).
+_STATED = {"date": _DATE, "day": _DAY, "number": _NUMBER, "cost": _COST, "age": _AGE}
+# Details an entry gives by answering an English phrasing that asks for them.
+_PHRASING_ASKS = {
+    "date": re.compile(r"^\W*when\b|\bwhat (?:year|date|month)\b", re.I),
+    "number": re.compile(r"\bhow many\b", re.I),
+    "name": re.compile(r"\bwho\b|\bname\b", re.I),
+    "reaction": re.compile(r"\breact|\bresponse\b", re.I),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KoreanSettings:
+    """The decision for Korean questions (scores are 0-1; see tools/tune_korean.py)."""
+
+    # Weights of the answer's and the sources' similarity beside the best phrasing's.
+    answer_weight: float = 0.3
+    source_weight: float = 0.3
+    # How much the glossary evidence counts beside the similarity.
+    lexical_weight: float = 0.5
+    # What one content word the glossary does not know weighs against the named concepts.
+    unknown_weight: float = 0.7
+    answer_threshold: float = 0.72
+    chat_threshold: float = 0.75
+    suggest_threshold: float = 0.45
+    max_suggestions: int = 3
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stemmer.stemWords(_WORD.findall(text.casefold())))
+
+
+def _gives(entry: Entry, kind: str) -> bool:
+    """Whether the entry gives that kind of detail: its quotes state one, or one of its
+    English phrasings asks for it."""
+    stated = _STATED.get(kind)
+    quotes = " ".join(s.quote for s in entry.sources) or entry.answer
+    if stated is not None and stated.search(quotes):
+        return True
+    asked = _PHRASING_ASKS.get(kind)
+    return asked is not None and any(asked.search(p) for p in entry.phrasings)
+
+
+class KoreanMatcher:
+    """Korean questions against one knowledge base's English entries."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        model: SemanticModel,
+        settings: KoreanSettings | None = None,
+    ) -> None:
+        self.kb = kb
+        self.settings = settings or KoreanSettings()
+        self._model = model
+        self._vectors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._texts = [_stems(self._english(e)) for e in kb.entries]
+        self._rarity: dict[tuple[str, ...], float] = {}
+
+    @staticmethod
+    def _english(entry: Entry) -> str:
+        return " ".join((*entry.phrasings, entry.answer, *(s.quote for s in entry.sources)))
+
+    def _entry_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Phrasing, answer and source vectors (through the disk cache), built on first use."""
+        if self._vectors is None:
+            entries = self.kb.entries
+            phrasings = [p for e in entries for p in e.phrasings]
+            owners = np.repeat(np.arange(len(entries)), [len(e.phrasings) for e in entries])
+            bodies = [e.answer for e in entries]
+            sources = [" ".join(s.quote for s in e.sources) or e.answer for e in entries]
+            vectors = self._model.encode_texts(phrasings + bodies + sources)
+            if vectors is None:
+                return None
+            n, m = len(phrasings), len(entries)
+            self._vectors = (owners, vectors[:n], vectors[n : n + m], vectors[n + m :])
+        return self._vectors
+
+    def _weight(self, stems: tuple[str, ...]) -> float:
+        """Rarity of a concept: how few entries name all its words (an IDF)."""
+        weight = self._rarity.get(stems)
+        if weight is None:
+            count = sum(1 for text in self._texts if all(s in text for s in stems))
+            weight = max(0.3, math.log((len(self._texts) + 1) / (1 + count)))
+            self._rarity[stems] = weight
+        return weight
+
+    def scores(self, question: str) -> tuple[np.ndarray, np.ndarray, frozenset[str]] | None:
+        """Similarity and glossary evidence of every entry, and the details asked for."""
+        vectors = self._entry_vectors()
+        query = self._model.encode_question(question)
+        if vectors is None or query is None:
+            return None
+        owners, phrasings, bodies, sources = vectors
+        settings = self.settings
+        best = np.full(len(self.kb.entries), -1.0, dtype=np.float32)
+        np.maximum.at(best, owners, phrasings @ query)
+        similarity = (
+            best
+            + settings.answer_weight * (bodies @ query)
+            + settings.source_weight * (sources @ query)
+        ) / (1 + settings.answer_weight + settings.source_weight)
+
+        analysis = analyse(question)
+        synonyms = self.kb.synonyms
+        concepts = [c for c in analysis.concepts]
+        concepts += [tuple(synonyms.get(w, w).split()) for w in analysis.latin]
+        named = [
+            stems
+            for stems in (
+                tuple(_stemmer.stemWords([w for w in c if w not in _FILLER])) for c in concepts
+            )
+            if stems
+        ]
+        evidence = np.zeros(len(self.kb.entries), dtype=np.float32)
+        total = settings.unknown_weight * analysis.unknown
+        for stems in dict.fromkeys(named):
+            weight = self._weight(stems)
+            total += weight
+            evidence += weight * np.fromiter(
+                (sum(s in text for s in stems) / len(stems) for text in self._texts),
+                dtype=np.float32,
+                count=len(self._texts),
+            )
+        if total:
+            evidence /= total
+        return similarity, evidence, analysis.asks
+
+    def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
+        """The English answer to a Korean question, suggestions, or silence."""
+        if chat and not addressed and not is_korean_question(question):
+            return Reply(question=question, answered=False, reason="not_a_question", language="ko")
+        found = self.scores(question)
+        if found is None:  # no model: nothing to answer Korean with
+            return Reply(question=question, answered=False, reason="unsure", language="ko")
+        similarity, evidence, asks = found
+        settings = self.settings
+        combined = similarity + settings.lexical_weight * evidence
+        order = np.argsort(-combined, kind="stable")
+        entries = self.kb.entries
+        top = entries[int(order[0])]
+        scale = 1 + settings.lexical_weight
+        score = _percent(float(combined[order[0]]) / scale)
+        threshold = settings.chat_threshold if chat else settings.answer_threshold
+        missing = [kind for kind in asks if not _gives(top, kind)]
+        if float(combined[order[0]]) >= threshold and not missing:
+            return Reply.for_entry(top, question=question, score=score, language="ko")
+        suggestions = tuple(
+            Suggestion(
+                entries[int(i)].id, entries[int(i)].question, _percent(float(combined[i]) / scale)
+            )
+            for i in map(int, order[: settings.max_suggestions])
+            if float(combined[i]) >= settings.suggest_threshold
+        )
+        return Reply(
+            question=question,
+            answered=False,
+            score=score,
+            suggestions=() if chat else suggestions,
+            reason="not_in_article" if missing else "unsure",
+            language="ko",
+        )
+
+
+def _percent(score: float) -> int:
+    return max(0, min(100, round(score * 100)))

@@ -1,0 +1,339 @@
+"""Reading a Korean question well enough to check an English FAQ's answer against it.
+
+The multilingual encoder (semantic.py) ranks entries for a Korean question. This module adds
+what an embedding cannot tell: which of the article's concepts the question names (a small
+bilingual glossary of general vocabulary for the article's domain, not of any question), how
+much of it is about things the glossary does not know, and which kind of detail it asks for (a
+date, a number, a cost, an age, a name, a reaction), so a question whose detail the entry does
+not give is declined like its English counterpart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["DETAIL_KINDS", "KoreanQuery", "analyse", "has_hangul", "is_korean_question"]
+
+# Precomposed syllables, compatibility jamo and the conjoining jamo blocks.
+_HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")
+_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+# A word: a run of Hangul syllables, or of Latin letters and digits.
+_WORD = re.compile("[\uac00-\ud7a3]+|[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+
+def has_hangul(text: str) -> bool:
+    """True when the text holds any Hangul (syllables or jamo)."""
+    return _HANGUL.search(text) is not None
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+def _entries(text: str) -> dict[str, str]:
+    """Parse `korean = english` lines (several Korean spellings may share one line)."""
+    table: dict[str, str] = {}
+    for line in text.strip().splitlines():
+        korean, _, english = line.partition("=")
+        for word in korean.split():
+            table[word] = english.strip()
+    return table
+
+
+# General Korean words for the concepts of the article's domain (alliances, nuclear deterrence,
+# the Indo-Pacific), mapped to the English words the FAQ uses. Matched as the start of a word,
+# so particles and endings after them do not matter ("동맹은", "동맹이", "동맹을").
+GLOSSARY = _entries(
+    """
+    동맹 동맹국 = alliance allies
+    한미 한미동맹 = south korea united states alliance
+    한국 남한 대한민국 = south korea
+    한국인 국민 대중 여론 = people public
+    미국 = united states america
+    미군 = us military
+    북한 = north korea
+    평양 = north korea
+    중국 = china
+    러시아 = russia
+    일본 = japan
+    인도 = india
+    필리핀 = philippines
+    호주 = australia
+    영국 = british
+    대만 = taiwan
+    우크라이나 = ukraine
+    유럽 = europe
+    소련 = soviet union
+    나토 = nato north atlantic treaty organization
+    서울 = seoul
+    워싱턴 = washington
+    히로시마 = hiroshima
+    아시아 = asia
+    인도태평양 인태 = indo pacific
+    한반도 = korean peninsula
+    대통령 = president
+    정상 정상들 = leaders
+    지도자 지도부 = leaders
+    정부 행정부 = administration government
+    당국자 관리 관료 = officials
+    전문가 = experts
+    윤석열 윤 = yoon suk yeol
+    바이든 = biden
+    트럼프 = trump
+    마르코스 = marcos
+    차이잉원 = tsai ing wen
+    핵 핵무기 = nuclear weapons
+    핵무장 = own nuclear weapons capabilities
+    핵전력 = nuclear forces
+    비확산 핵확산 = non proliferation
+    확산 = proliferation
+    잠수함 = submarines
+    탄도미사일 미사일 = ballistic missile
+    폭격기 = bombers
+    항공모함 항모 = aircraft carriers
+    전략자산 = strategic assets
+    자산 = assets
+    배치 전개 = deployments
+    억제 억지 억제력 억지력 = deterrence
+    확장억제 핵우산 = extended deterrence
+    협의 = consult consultative
+    그룹 협의체 = group
+    훈련 연습 = training exercises
+    기획 작전계획 = planning
+    통합 = integrating
+    역량 능력 = capabilities
+    선언 선언문 = declaration
+    합의 협정 = deal declaration
+    약속 공약 = commit commitment
+    서약 맹세 = vows
+    갱신 = renew
+    재확인 안심 = reassure
+    보장 = assurances
+    관계 = relationship
+    위험 리스크 = risk
+    방문 방미 = visit
+    타격 = strike
+    이차 = second
+    현대화 = modernize modernization
+    증강 = build up
+    위협 = threats
+    협력 = cooperation
+    기술 = technology
+    파트너십 동반자 = partnership partners
+    기지 = bases
+    군사 군사기지 = military
+    접근 = access
+    오커스 = aukus
+    쿼드 = quad
+    정상회의 = summit meeting
+    회의 회담 = meeting
+    글로벌 사우스 개발도상국 = global south
+    영토 = territorial
+    분쟁 = disputes
+    경제 = economic
+    강압 = coercive
+    주변국 이웃 이웃나라 = neighbors
+    침공 침략 = invasion
+    성과 실적 = accomplishment results progress
+    진전 = headway progress
+    엇갈 = mixed
+    방기 버림 = abandonment
+    연루 휘말 = entrapment
+    화염 분노 = fire fury
+    우려 걱정 = concerns worried
+    임기 집권 = power
+    설득 = convince
+    홍보 소통 = outreach
+    노력 = efforts
+    과제 = work
+    저자 글쓴이 필자 작가 = author
+    기사 칼럼 = article
+    제목 = title
+    결론 = conclusion
+    요약 = summary
+    주장 요점 논지 = argument point
+    핵심 중심 = central main
+    의견 견해 = opinion
+    찬성 = favor
+    환영 = welcome
+    시작 출발 = start
+    충분 = sufficient enough
+    쐐기 = wedge
+    정면 = head on
+    수동 = passively
+    타이밍 시기 = timing timely
+    현명 = wise
+    세계 = world
+    찬성 지지 동의 = favor support
+    반대 비판 = against critical
+    긍정 낙관 = positive welcome good
+    부정 비관 = negative
+    어조 논조 = tone
+    평가 = assessment view
+    해결 대처 대응 = address confront respond
+    유지 지속 = lasting sustained
+    장기 = lasting long
+    성공 = success
+    실패 = failure
+    필요 = needed
+    발표 = announced
+    계획 = plans
+    논쟁 논란 토론 = debate
+    질문 문제 쟁점 = question issue
+    의문 = question
+    이유 = why reason
+    목적 = purpose
+    의미 = meaning
+    변화 = change
+    다음 = next
+    전쟁 = war
+    중요 = important
+    약점 = weakness
+    신뢰 = trust
+    공격 = attack
+    방어 방위 = defense
+    안보 = security
+    외교 = diplomacy
+    동아시아 = east asia
+    태평양 = pacific
+    장관 = minister
+    총리 = prime minister
+    국무부 = state department
+    대사 = ambassador
+    의회 = congress
+    선거 대선 = election
+    독자 독자적 자체 = own independent
+    냉전 = soviet union
+    총통 = president
+    경유 = transits
+    관찰자 관측통 관찰자들 = observers
+    조치 행보 = move steps
+    """
+)
+
+# What may follow a glossary word inside one written word: particles, and the light verbs
+# that turn a noun into a verb ("협의한다", "걱정했어"). Anything else there is more content.
+_TRAILING = tuple(
+    _split(
+        """
+        은 는 이 가 을 를 의 에 에서 에게 께 와 과 랑 이랑 하고 도 만 로 으로 까지 부터 처럼
+        보다 이나 나 야 요 이야 인가 이라 라 란 들 적 적인 적으로 국 국들 측 쪽 하 한 했 할 함
+        해 되 된 됐 될 돼 시키 이에 이다 이었 였
+        """
+    )
+)
+
+# Words that carry no concept of their own: pronouns, question words, light verbs and the
+# chatty fillers of Discord Korean. Matched as the start of a word, like the glossary.
+_FUNCTION = frozenset(
+    _split(
+        """
+        뭐 무엇 무슨 어때 어땠 뭔 뭘 왜 어떻게 어떤 어떻 어떠 어디 어느 언제 누구 누가 몇 얼마
+        이거 그거 저거 이게 그게 이건 그건 이번 이런 그런 저런 거 것 게 건 걸 수 좀 그냥 진짜
+        근데 그럼 그래서 그리고 또 더 잘 안 못 다 다른 지금 요즘 혹시 대해 관련 대한 위해 때문
+        하 했 한 할 함 해 되 됐 된 될 돼 있 없 나오 나와 나온 말 얘기 이야기 뜻 의미 같 보 봐
+        봄 알려 설명 생각 라고 이라 인가 인지 건가 맞 아니 요 네 예 ㅋ ㅎ 혹 제일 가장 정말 과연
+        이 그 저 및 등 들 때 후 전 중 간 대신 오늘 올해 작년 내년 다음 지난 주 달 년 월 일
+        가 갈 가는 하는 했어 했나 한다 한대 라는 다는 된다 됐어 거야 거임 임 음
+        """
+    )
+)
+
+# The kinds of detail a question can ask for, with the Korean that asks for each.
+DETAIL_KINDS = ("date", "day", "number", "cost", "age", "name", "reaction", "later")
+_ASKS = {
+    "date": re.compile(r"언제|날짜|며칠|몇\s*(?:년도|월|일)|몇\s*시"),
+    "day": re.compile(r"정확한\s*(?:날짜|날|시간|일정)|며칠|몇\s*일|몇\s*시"),
+    "number": re.compile(r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|번|나라|개국)|얼마나\s*많"),
+    "cost": re.compile(r"얼마(?:야|예요|에요|인가|인지|죠|니|나\s*(?:들|써|드))|비용|예산|돈|가격"),
+    "age": re.compile(r"나이|몇\s*살|연세"),
+    "name": re.compile(r"누구|누가|이름|성함"),
+    "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했|해)|입장\s*(?:은|이|을)"),
+    # "what happens if …": a later event the article cannot know.
+    "later": re.compile(r"(?:되|하|지|나)면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
+}
+# Dates and numbers written with digits: "1월" is January, "1960년대" the 1960s.
+_MONTHS = _split(
+    "january february march april may june july august september october november december"
+)
+_MONTH = re.compile(r"(\d{1,2})\s*월[에의은는도]*")
+_DECADE = re.compile(r"(\d{4})\s*년대[에의은는도]*")
+# A reaction asked of the article or its author is a question about the article itself.
+_ABOUT_THE_ARTICLE = re.compile(r"저자|글쓴이|필자|작가|기사|이\s*글|칼럼")
+# Korean question endings, for the chat gate: a '?' or a question word does it too.
+_QUESTION_ENDING = re.compile(
+    r"(?:까|나요|니|냐|나|죠|지|야|어|아|요|래|대|임|음)\s*[?？]*\s*$|[?？]"
+)
+_QUESTION_WORD = re.compile(r"뭐|무엇|무슨|왜|어떻게|어떤|어디|언제|누구|누가|몇|얼마")
+
+
+@dataclass(frozen=True, slots=True)
+class KoreanQuery:
+    """What a Korean question names and asks for."""
+
+    concepts: tuple[tuple[str, ...], ...]  # the English words of each concept it names
+    latin: tuple[str, ...]  # words it writes in Latin letters (NCG, AUKUS, G7 …)
+    unknown: int  # content words the glossary does not know
+    asks: frozenset[str]  # kinds of detail asked for (see DETAIL_KINDS)
+
+
+def _is_function(word: str) -> bool:
+    """A function word, or one with a particle or ending after it (one syllable: short)."""
+    for end in range(min(len(word), 3), 0, -1):
+        if word[:end] in _FUNCTION:
+            return end > 1 or len(word) <= 3
+    return False
+
+
+def _longest_prefix(word: str, table: dict[str, str]) -> str | None:
+    for end in range(len(word), 0, -1):
+        if word[:end] in table:
+            return word[:end]
+    return None
+
+
+def analyse(question: str) -> KoreanQuery:
+    """Concepts, Latin words, unknown content words and asked details of a Korean question."""
+    text = unicodedata.normalize("NFKC", question).casefold()
+    concepts: list[tuple[str, ...]] = []
+    for match in _MONTH.finditer(text):
+        month = int(match.group(1))
+        if 1 <= month <= 12:
+            concepts.append((_MONTHS[month - 1],))
+    concepts.extend((f"{m.group(1)}s",) for m in _DECADE.finditer(text))
+    text = _DECADE.sub(" ", _MONTH.sub(" ", text))
+    latin: list[str] = []
+    unknown = 0
+    for word in _WORD.findall(text):
+        if not _SYLLABLE.match(word):
+            if not word.isdigit() or len(word) > 1:
+                latin.append(word)
+            continue
+        found = False
+        rest = word
+        # A compound may chain several glossary words ("한미동맹", "핵잠수함").
+        while rest:
+            key = _longest_prefix(rest, GLOSSARY)
+            if key is None:
+                break
+            concepts.append(tuple(GLOSSARY[key].split()))
+            rest = rest[len(key) :]
+            found = True
+        # What is left of a word after its glossary part: a particle or ending, or more content.
+        if (not found and not _is_function(word)) or (
+            found and rest and not rest.startswith(_TRAILING)
+        ):
+            unknown += 1
+    asks = {kind for kind, pattern in _ASKS.items() if pattern.search(text)}
+    if "reaction" in asks and _ABOUT_THE_ARTICLE.search(text):
+        asks.discard("reaction")
+    if "cost" in asks and "number" in asks:
+        asks.discard("cost")
+    return KoreanQuery(tuple(concepts), tuple(latin), unknown, frozenset(asks))
+
+
+def is_korean_question(text: str) -> bool:
+    """The chat gate for Korean: a question ending, a question word or a '?'."""
+    return bool(_QUESTION_ENDING.search(text) or _QUESTION_WORD.search(text))
