@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.loader import load_knowledge
+from bot.core.matcher import Matcher
 from bot.core.models import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +42,21 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def use_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache directory holding the multilingual model's snapshot, built once per session."""
+    from bot.core.matching.semantic import UseEncoder
+
+    directory = tmp_path_factory.mktemp("model-cache")
+    UseEncoder(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def korean_matcher(shipped_kb: KnowledgeBase, use_cache: Path) -> Matcher:
+    """A matcher over the shipped knowledge with the multilingual model (loaded once)."""
+    from bot.core.matching.semantic import SemanticModel
+
+    return Matcher(shipped_kb, semantic=SemanticModel(use_cache))

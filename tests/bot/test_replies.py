@@ -11,7 +11,7 @@ from bot_fakes import BOT_ID, MEMBER_ID, FakeInteraction, make_message, sent_kwa
 from bot.client import FaqBot
 from bot.cogs.auto_answer import AutoAnswer
 from bot.cogs.faq import FaqCog
-from bot.core.models import Reply, Suggestion
+from bot.core.models import LANGUAGE_NOTES, Reply, Suggestion
 from bot.replies import NO_ANSWER, NOT_SURE
 
 
@@ -64,3 +64,39 @@ async def test_chat_and_ask_present_a_reply_alike(
     assert _shown(in_chat.kwargs) == _shown(ask_kwargs)
     if content is None:
         assert "nuclear consultative group" in sent_text(message.reply)
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["answer", "no-answer"])
+async def test_a_korean_question_gets_its_note_in_chat_and_ask_alike(
+    bot: FaqBot,
+    faq_cog: FaqCog,
+    auto_cog: AutoAnswer,
+    make_interaction: FakeInteraction,
+    monkeypatch: pytest.MonkeyPatch,
+    answered: bool,
+) -> None:
+    question = "핵협의그룹이 뭐야?"
+    entry = bot.library.base.entries[0]
+    reply = (
+        Reply.for_entry(entry, question=question, score=80, language="ko")
+        if answered
+        else Reply(question=question, answered=False, reason="unsure", language="ko")
+    )
+    matcher = MagicMock()
+    matcher.reply.return_value = reply
+    monkeypatch.setattr(bot.library, "matcher_for", lambda guild_id: matcher)
+    message = make_message(f"<@{BOT_ID}> {question}", mentions=(BOT_ID,))
+    await auto_cog.on_message(message)
+    interaction = make_interaction(user_id=MEMBER_ID)
+    await faq_cog.ask.callback(faq_cog, interaction, question, False)
+
+    ask_content = interaction.response.send_message.await_args.args[0]
+    if answered:
+        in_chat = message.reply.await_args
+        assert in_chat is not None
+        chat_content = in_chat.args[0] if in_chat.args else in_chat.kwargs.get("content")
+        assert chat_content == ask_content == LANGUAGE_NOTES["ko"][0]
+        assert _shown(in_chat.kwargs) == _shown(sent_kwargs(interaction.response.send_message))
+        assert entry.answer[:20] in sent_text(message.reply)
+    else:
+        assert ask_content == f"{LANGUAGE_NOTES['ko'][1]}\n{NO_ANSWER}"

@@ -22,6 +22,7 @@ import numpy as np
 import Stemmer
 
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
+from ..text import MAX_QUERY_CHARS
 from .korean import analyse, is_korean_question
 from .semantic import SemanticModel
 
@@ -63,11 +64,11 @@ class KoreanSettings:
     answer_weight: float = 0.3
     source_weight: float = 0.3
     # How much the glossary evidence counts beside the similarity.
-    lexical_weight: float = 0.5
+    lexical_weight: float = 1.0
     # What one content word the glossary does not know weighs against the named concepts.
-    unknown_weight: float = 0.7
-    answer_threshold: float = 0.72
-    chat_threshold: float = 0.75
+    unknown_weight: float = 3.0
+    answer_threshold: float = 0.75
+    chat_threshold: float = 0.8
     suggest_threshold: float = 0.45
     max_suggestions: int = 3
 
@@ -174,9 +175,10 @@ class KoreanMatcher:
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
         """The English answer to a Korean question, suggestions, or silence."""
-        if chat and not addressed and not is_korean_question(question):
+        text = question[:MAX_QUERY_CHARS]
+        if chat and not addressed and not is_korean_question(text):
             return Reply(question=question, answered=False, reason="not_a_question", language="ko")
-        found = self.scores(question)
+        found = self.scores(text)
         if found is None:  # no model: nothing to answer Korean with
             return Reply(question=question, answered=False, reason="unsure", language="ko")
         similarity, evidence, asks = found

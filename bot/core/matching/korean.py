@@ -252,7 +252,7 @@ _ASKS = {
     "name": re.compile(r"누구|누가|이름|성함"),
     "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했|해)|입장\s*(?:은|이|을)"),
     # "what happens if …": a later event the article cannot know.
-    "later": re.compile(r"(?:되|하|지|나)면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
+    "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
 }
 # Dates and numbers written with digits: "1월" is January, "1960년대" the 1960s.
 _MONTHS = _split(

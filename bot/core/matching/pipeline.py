@@ -101,7 +101,7 @@ class Matcher:
         if self._semantic is not None and has_hangul(question[:MAX_QUERY_CHARS]):
             if self._korean is None:
                 self._korean = KoreanMatcher(self.kb, self._semantic)
-            return self._korean.reply(question[:MAX_QUERY_CHARS], chat=chat, addressed=addressed)
+            return self._korean.reply(question, chat=chat, addressed=addressed)
         if chat and not addressed and not is_question(question[:MAX_QUERY_CHARS]):
             return Reply(question=question, answered=False, reason="not_a_question")
         entries, sentences = self.rank(question)

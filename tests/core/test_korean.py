@@ -1,0 +1,174 @@
+"""Korean questions: answered from the English FAQ with its sources, or declined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.cli import format_reply
+from bot.core.matcher import Matcher
+from bot.core.matching.korean import analyse, has_hangul, is_korean_question
+from bot.core.models import LANGUAGE_NOTES, KnowledgeBase
+
+# Written blind from the article (see the file's header); not a tuning set.
+KOREAN = yaml.safe_load(
+    (Path(__file__).parent.parent / "data" / "korean.yaml").read_text(encoding="utf-8")
+)
+# What the blind set must keep: the goal floor of the Korean section, and no off-topic answer.
+KOREAN_FLOOR = 0.85
+
+
+# -- reading a Korean question ------------------------------------------------------------------
+
+
+def test_hangul_detection_covers_syllables_and_jamo() -> None:
+    assert has_hangul("동맹") and has_hangul("ㅋㅋㅋ") and has_hangul("가")
+    assert not has_hangul("what is the ncg?") and not has_hangul("日本")
+
+
+def test_glossary_concepts_particles_and_unknown_words() -> None:
+    query = analyse("한미동맹은 잠수함을 배치했어?")
+    assert ("south", "korea", "united", "states", "alliance") in query.concepts
+    assert ("submarines",) in query.concepts and ("deployments",) in query.concepts
+    assert query.unknown == 0  # particles and light verbs are not content
+    weather = analyse("부산 날씨 어때?")
+    assert weather.concepts == () and weather.unknown == 2
+
+
+def test_digits_become_months_decades_and_latin_words_stay() -> None:
+    query = analyse("3월에 AUKUS 발표했지? 1960년대엔?")
+    assert ("march",) in query.concepts and ("1960s",) in query.concepts
+    assert "aukus" in query.latin
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("조약은 언제 서명했어?", {"date"}),
+        ("정확한 날짜가 며칠이야?", {"date", "day"}),
+        ("기지가 몇 개야?", {"number"}),
+        ("훈련 비용이 얼마야?", {"cost"}),
+        ("그 사람 나이가 몇 살이야?", {"age"}),
+        ("대표가 누구야?", {"name"}),
+        ("러시아는 어떤 반응을 보였어?", {"reaction"}),
+        ("저자는 이 선언에 대해 뭐라고 했어?", set()),  # the article's own view: not a reaction
+        ("정권이 바뀌면 어떻게 돼?", {"later"}),
+        ("동맹은 왜 중요해?", set()),
+    ],
+)
+def test_asked_detail_kinds(question: str, kinds: set[str]) -> None:
+    assert analyse(question).asks == kinds
+
+
+def test_korean_chat_gate() -> None:
+    assert is_korean_question("동맹은 왜 중요해?")
+    assert is_korean_question("핵협의그룹이 뭐야")
+    assert is_korean_question("이번 선언 내용 알려줄래?")
+    assert not is_korean_question("ㅋㅋㅋㅋ")
+    assert not is_korean_question("오늘 진짜 피곤하다")
+
+
+# -- answering ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blind_results(korean_matcher: Matcher) -> tuple[list[tuple[str, bool]], list[str]]:
+    right = []
+    for item in KOREAN["korean"]:
+        reply = korean_matcher.reply(item["q"])
+        cited = {s.paragraph for s in reply.sources}
+        right.append((item["q"], reply.answered and bool(cited & set(item["para"]))))
+    answered_off = [q for q in KOREAN["korean_off"] if korean_matcher.reply(q).answered]
+    return right, answered_off
+
+
+def test_blind_korean_questions_answered_from_a_right_paragraph(
+    blind_results: tuple[list[tuple[str, bool]], list[str]],
+) -> None:
+    right, _ = blind_results
+    rate = sum(ok for _, ok in right) / len(right)
+    missed = [q for q, ok in right if not ok]
+    assert rate >= KOREAN_FLOOR, f"{rate:.2f} < {KOREAN_FLOOR}; missed {missed}"
+
+
+def test_blind_korean_off_topic_never_answered(
+    blind_results: tuple[list[tuple[str, bool]], list[str]],
+) -> None:
+    _, answered_off = blind_results
+    assert answered_off == []
+
+
+def test_korean_answer_is_the_english_entry_with_its_sources_and_note(
+    korean_matcher: Matcher, shipped_kb: KnowledgeBase
+) -> None:
+    reply = korean_matcher.reply("핵협의그룹은 뭐 하는 곳이야?")
+    assert reply.answered and reply.language == "ko"
+    entry = shipped_kb.by_id[reply.entry_id or ""]
+    assert reply.answer == entry.answer and reply.sources == entry.sources
+    assert reply.note == LANGUAGE_NOTES["ko"][0]
+    text = format_reply(reply, shipped_kb)
+    assert text.splitlines()[0] == LANGUAGE_NOTES["ko"][0]
+    assert entry.answer in text
+    assert reply.to_json_dict()["language"] == "ko"
+
+
+def test_korean_decline_names_the_missing_detail(korean_matcher: Matcher) -> None:
+    reply = korean_matcher.reply("핵협의그룹 첫 회의는 정확히 며칠에 열렸어?")
+    assert not reply.answered
+    assert reply.reason == "not_in_article"
+    assert reply.note == LANGUAGE_NOTES["ko"][1]
+
+
+def test_korean_in_chat_stays_silent_on_statements(korean_matcher: Matcher) -> None:
+    reply = korean_matcher.reply("오늘 뉴스 봤는데 동맹 얘기 많더라", chat=True)
+    assert not reply.answered and reply.reason == "not_a_question"
+    assert reply.suggestions == ()
+
+
+def test_english_questions_are_unchanged_by_the_model(
+    korean_matcher: Matcher, shipped_kb: KnowledgeBase
+) -> None:
+    plain = Matcher(shipped_kb)
+    for question in ("what does ncg stand for", "how do I bake bread?", "who is yoon"):
+        assert korean_matcher.reply(question) == plain.reply(question)
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+_JAMO = st.text(st.characters(min_codepoint=0x3131, max_codepoint=0x318E), min_size=1)
+_EMOJI = st.text(st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF), min_size=1)
+_ZERO_WIDTH = st.sampled_from(["\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"])
+_MIXED = st.lists(
+    st.one_of(
+        st.sampled_from(["동맹", "핵", "NCG", "ㅋㅋ", "日本", "Ключ", "🙂", "?", " ", "몇 개"]),
+        _ZERO_WIDTH,
+        st.text(max_size=5),
+    ),
+    min_size=1,
+    max_size=30,
+).map("".join)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.one_of(_JAMO, _EMOJI, _MIXED), chat=st.booleans())
+def test_odd_input_always_gets_a_decision(korean_matcher: Matcher, text: str, chat: bool) -> None:
+    reply = korean_matcher.reply(text, chat=chat)
+    assert reply.question == text
+    if reply.answered:
+        assert reply.sources and reply.answer
+    else:
+        assert reply.reason is not None
+    assert (reply.language == "ko") == has_hangul(text[:600])
+
+
+def test_a_huge_korean_message_gets_a_decision(korean_matcher: Matcher) -> None:
+    text = "동맹 " * 25_000  # 75,000 characters
+    reply = korean_matcher.reply(text)
+    assert reply.question == text and reply.language == "ko"
+    assert reply.answered is False or reply.sources
