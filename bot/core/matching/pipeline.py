@@ -13,8 +13,8 @@ from .bilingual import KoreanMatcher
 from .calibration import Calibration, load_calibration
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
-from .overlay import Overlay, needs_full_index
 from .korean import has_hangul
+from .overlay import Overlay, needs_full_index
 from .policy import MatchSettings, Policy, is_question
 from .semantic import SemanticModel
 
