@@ -632,6 +632,9 @@ async def test_reconnect_request_is_answered_with_a_resume(fake_discord: FakeDis
 
     assert len(fake.identifies) == 1 and len(fake.resumes) == 1
     assert fake.resumes[0]["session_id"] == session.session_id
+    # The session stays resumable, but nobody is connected: the fake says so.
+    with pytest.raises(RuntimeError, match="is the client running"):
+        await fake.invoke_slash("faq", subcommand="ask", options={"question": "anyone?"})
 
 
 async def test_dm_and_message_content_intent(fake_discord: FakeDiscord) -> None:

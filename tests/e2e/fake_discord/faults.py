@@ -226,6 +226,7 @@ class Faults:
             if gate is not None:
                 self._resume_gates[session.session_id] = gate
             conn.closed = True  # from now on, dispatches wait for the RESUME
+            session.awaiting_resume = True
             connections.append(conn)
             if abort and conn.transport is not None:
                 conn.transport.abort()
@@ -244,7 +245,9 @@ class Faults:
         """
         sessions = self._connected_sessions(shard_id)
         for session in sessions:
-            if not resumable:
+            if resumable:
+                session.awaiting_resume = True
+            else:
                 session.ended = True
             assert session.connection is not None
             await session.connection.send({"op": 9, "d": resumable})
@@ -256,6 +259,7 @@ class Faults:
         sessions = self._connected_sessions(shard_id)
         for session in sessions:
             assert session.connection is not None
+            session.awaiting_resume = True
             await session.connection.send({"op": 7, "d": None})
         return sessions
 

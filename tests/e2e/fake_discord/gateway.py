@@ -97,6 +97,8 @@ class GatewaySession:
     sequence: int = 0
     backlog: deque[JSON] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER))
     ended: bool = False
+    #: The fake cut the connection on purpose (a fault): a RESUME is expected.
+    awaiting_resume: bool = False
 
     def handles(self, guild_id: int | None) -> bool:
         """Whether events of ``guild_id`` go to this session (DMs go to shard 0)."""
@@ -164,9 +166,11 @@ class Gateway(World):
         A session whose connection dropped keeps the event for its RESUME.
         """
         sessions = self._sessions_for(guild_id)
-        if not sessions:
+        if not any(s.connected or s.awaiting_resume for s in sessions):
+            # Sessions of a client that went away stay resumable, as on Discord, but a test
+            # dispatching to nobody has most likely forgotten to run the client.
             raise RuntimeError(
-                f"No identified gateway session for guild {guild_id}: is the client running "
+                f"No connected gateway session for guild {guild_id}: is the client running "
                 "(use run_client) and did it finish connecting?"
             )
         for session in sessions:
@@ -298,6 +302,7 @@ class Gateway(World):
         conn.intents, conn.sequence = session.intents, session.sequence
         conn.session = session
         session.connection = conn
+        session.awaiting_resume = False
         conn.identified = True
         for payload in missed:
             conn.replayed.append(payload)
