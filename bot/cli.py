@@ -282,6 +282,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_bot(settings)
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    from .health import check_health
+
+    port = args.port if args.port is not None else _settings(args).health_port
+    if port is None:
+        print(
+            "error: no port: set FAQ_HEALTH_PORT (as for `faqbot run`) or give --port",
+            file=sys.stderr,
+        )
+        return 2
+    healthy, line = check_health(port)
+    print(line)
+    return 0 if healthy else 1
+
+
 def _cmd_entries(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -425,6 +440,9 @@ def _parser() -> argparse.ArgumentParser:
     add("run", "start the Discord bot (the console when DISCORD_TOKEN is unset)").set_defaults(
         func=_cmd_run
     )
+    health = add("health", "ask the running bot's /healthz (FAQ_HEALTH_PORT); exit 1 unless ok")
+    health.add_argument("--port", type=int, help="the port (default: FAQ_HEALTH_PORT)")
+    health.set_defaults(func=_cmd_health)
     entries = add("entries", "add, edit, remove or list a server's moderator entries")
     entries.add_argument("action", choices=["add", "edit", "remove", "list"])
     entries.add_argument("--guild", type=_snowflake, required=True, help="server (guild) id")

@@ -11,19 +11,24 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
 
 from bot.bookkeeping import Bookkeeping
-from bot.core.errors import KnowledgeError
+from bot.core.errors import KnowledgeError, describe_os_error
 from bot.core.library import Library
 from bot.core.matching.semantic import SemanticModel
 from bot.core.models import Reply
 from bot.core.stats import AsyncStats, Stats
 from bot.embeds import problems_embed
+from bot.health import HealthServer
+from bot.logs import configure_logging as setup_logging
+from bot.logs import event_shard
 from bot.responses import NO_MENTIONS, apologise, respond
 from bot.settings import Settings
 from bot.views import PERSISTENT_ITEMS
@@ -98,6 +103,10 @@ class FaqBot(commands.AutoShardedBot):
     """The FAQ bot: answers in chat, slash commands, moderator editing."""
 
     def __init__(self, settings: Settings, library: Library, stats: Bookkeeping) -> None:
+        # The bot uses no voice: discord.py's "PyNaCl/davey is not installed" warnings at every
+        # start would only worry the operator.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         sharding: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids is not None:
             sharding["shard_ids"] = list(settings.shard_ids)
@@ -136,6 +145,19 @@ class FaqBot(commands.AutoShardedBot):
             self._report_task = asyncio.create_task(
                 self._report_startup_errors(), name="faq-startup-errors"
             )
+
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        """Connect a shard as discord.py does, with its id in every log line it causes.
+
+        The shard's reader task, and every event task it starts, copy the id from here.
+        """
+        token = event_shard.set(shard_id)
+        try:
+            await super().launch_shard(gateway, shard_id, initial=initial)
+        finally:
+            event_shard.reset(token)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Do nothing here: the auto-answer cog listens, and there are no prefix commands."""
@@ -218,8 +240,14 @@ def create_bot(
     return FaqBot(settings, library, bookkeeping)
 
 
-async def start_bot(settings: Settings) -> None:
-    """Load the knowledge, open the stats, and run the bot until it is closed."""
+async def start_bot(
+    settings: Settings, *, retry_delay: float = 1.0, max_retry_delay: float = 60.0
+) -> None:
+    """Load the knowledge, open the stats, and run the bot until it is closed.
+
+    When Discord cannot be reached at start, it tries again after `retry_delay` seconds,
+    doubling up to `max_retry_delay`, with one warning line per try.
+    """
     library = await asyncio.to_thread(
         functools.partial(
             Library,
@@ -231,11 +259,51 @@ async def start_bot(settings: Settings) -> None:
         )
     )
     stats = await asyncio.to_thread(Stats, settings.data_dir / STATS_FILE)
+    health: HealthServer | None = None
     try:
-        async with create_bot(settings, library, stats) as bot:
-            await bot.start(settings.token)
+        if settings.health_port is not None:
+            health = HealthServer(settings.health_port, _shards_label(settings))
+            await health.start()
+            _log.info("liveness signal on http://127.0.0.1:%d/healthz", health.port)
+        delay = retry_delay
+        while True:
+            async with create_bot(settings, library, stats) as bot:
+                if health is not None:
+                    health.bot = bot
+                try:
+                    await bot.start(settings.token)
+                    return
+                except (TimeoutError, OSError, discord.DiscordServerError) as exc:
+                    if bot.user is not None:
+                        raise  # logged in: discord.py reconnects by itself from here
+                    # No network yet, or Discord is down: discord.py only reconnects once it
+                    # has logged in, so the first connection is retried here.
+                    reason = _reason(exc)
+                    if health is not None:
+                        health.bot = None
+                        health.problem = f"cannot reach Discord ({reason})"
+                    _log.warning("cannot reach Discord (%s); retrying in %.0f s", reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_retry_delay)
     finally:
+        if health is not None:
+            await health.close()
         await asyncio.to_thread(stats.close)
+
+
+def _shards_label(settings: Settings) -> str:
+    """The shards this process runs, for log lines and /healthz."""
+    shards = settings.shard_ids
+    return ",".join(map(str, shards)) if shards is not None else "all"
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason for a connection failure, for one log line."""
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, discord.DiscordServerError):
+        return f"Discord answered {error.status}"
+    return str(error) or type(error).__name__
 
 
 def run_bot(settings: Settings, *, configure_logging: bool = True) -> int:
@@ -245,7 +313,7 @@ def run_bot(settings: Settings, *, configure_logging: bool = True) -> int:
     content intent not enabled) are logged as one clear message and return 1.
     """
     if configure_logging:
-        discord.utils.setup_logging(level=logging.getLevelNamesMapping()[settings.log_level])
+        setup_logging(settings.log_level, _shards_label(settings))
     _log.info(
         "starting: knowledge %s, data %s, %d auto-answer channels",
         settings.knowledge_dir,
@@ -266,6 +334,16 @@ def run_bot(settings: Settings, *, configure_logging: bool = True) -> int:
     except discord.LoginFailure:
         _log.error(
             "Discord refused DISCORD_TOKEN; copy the bot token again from the developer portal"
+        )
+        return 1
+    except OSError as exc:
+        _log.error("%s", describe_os_error(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:
+        _log.error(
+            "the stats database %s could not be used (%s); move it aside and start again",
+            settings.data_dir / STATS_FILE,
+            exc,
         )
         return 1
     except discord.PrivilegedIntentsRequired:

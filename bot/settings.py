@@ -134,6 +134,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="FAQ_SHARD_IDS"
     )
     log_level: LogLevel = Field(default="INFO", validation_alias="FAQ_LOG_LEVEL")
+    health_port: int | None = Field(
+        default=None, ge=1, le=65_535, validation_alias="FAQ_HEALTH_PORT"
+    )
     # Servers whose own-entry matchers (overlays) stay built; the rest rebuild on demand.
     overlay_cache: int = Field(
         default=DEFAULT_OVERLAY_CACHE, ge=1, le=1_000_000, validation_alias="FAQ_OVERLAY_CACHE"
@@ -160,6 +163,7 @@ class Settings(BaseSettings):
         "suggest_threshold",
         "shard_count",
         "discord_token",
+        "health_port",
         mode="before",
     )
     @classmethod
