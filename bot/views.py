@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
+from discord import app_commands
 
 from bot.checks import is_moderator
 from bot.core.models import KnowledgeBase, Reply
@@ -355,22 +356,46 @@ class PagedView(OwnedView):
 
 
 Confirmed = Callable[["Interaction"], Awaitable[None]]
+Check = Callable[["Interaction"], Awaitable[bool]]
 
 
 class ConfirmView(OwnedView):
-    """A yes/no question; `on_confirm` runs on yes, and only the owner can answer."""
+    """A yes/no question; `on_confirm` runs on yes, and only the owner can answer.
 
-    def __init__(self, owner_id: int, *, confirm_label: str, on_confirm: Confirmed) -> None:
+    `still_allowed` is the command's own check, run again on yes: the owner may have lost
+    the right to do it since the question was asked (it raises CheckFailure with the reason).
+    """
+
+    def __init__(
+        self,
+        owner_id: int,
+        *,
+        confirm_label: str,
+        on_confirm: Confirmed,
+        still_allowed: Check | None = None,
+    ) -> None:
         super().__init__(owner_id, timeout=120.0)
         self.confirm.label = confirm_label
         self._on_confirm = on_confirm
+        self._still_allowed = still_allowed
         self.confirmed: bool | None = None
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, button: Button) -> None:
-        """Run the confirmed action."""
-        self.confirmed = True
+        """Run the confirmed action, if the owner may still do it."""
         self.stop()
+        if self._still_allowed is not None:
+            try:
+                await self._still_allowed(interaction)
+            except app_commands.CheckFailure as refused:
+                self.confirmed = False
+                await interaction.response.edit_message(
+                    content=f"{refused} Nothing changed.",
+                    view=None,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+                return
+        self.confirmed = True
         await self._on_confirm(interaction)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)

@@ -15,7 +15,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bookkeeping import StatsUnavailable
-from bot.checks import apply_moderator_only, is_moderator, moderator_only, owner_only
+from bot.checks import (
+    apply_moderator_only,
+    is_moderator,
+    moderator_only,
+    moderator_predicate,
+    owner_only,
+)
 from bot.core.errors import KnowledgeError
 from bot.core.models import Entry, KnowledgeBase, Suggestion
 from bot.core.text import MAX_QUERY_CHARS
@@ -286,7 +292,12 @@ class FaqCog(commands.Cog):
                 content=text, view=None, allowed_mentions=discord.AllowedMentions.none()
             )
 
-        view = ConfirmView(actor, confirm_label="Remove", on_confirm=confirmed)
+        view = ConfirmView(
+            actor,
+            confirm_label="Remove",
+            on_confirm=confirmed,
+            still_allowed=moderator_predicate,
+        )
         await respond(
             interaction,
             f"Remove `{found.id}` ({safe_text(found.question, 300)})? It stops answering at once.",

@@ -564,6 +564,23 @@ async def test_remove_asks_for_confirmation(
     assert entry_id not in bot.library.knowledge_for(GUILD_ID).by_id
 
 
+async def test_remove_confirmation_checks_the_moderator_again(
+    faq_cog: FaqCog, make_interaction: FakeInteraction, bot: FaqBot
+) -> None:
+    entry_id = await _moderator_entry(faq_cog, make_interaction)
+    interaction = make_interaction(manage_guild=True)
+    await faq_cog.remove.callback(faq_cog, interaction, entry_id)
+    view = sent_kwargs(interaction.response.send_message)["view"]
+    # The same member clicks Remove after losing Manage Server.
+    click = make_interaction(manage_guild=False)
+    assert await view.interaction_check(click) is True  # still the owner of the question
+    await view.confirm.callback(click)
+    content = sent_kwargs(click.response.edit_message)["content"]
+    assert content.startswith("Only moderators") and content.endswith("Nothing changed.")
+    assert entry_id in bot.library.knowledge_for(GUILD_ID).by_id
+    assert view.confirmed is False
+
+
 # -- /faq gaps, stats, reload -----------------------------------------------------------
 
 
