@@ -25,7 +25,7 @@ from bot.core.library import Library
 from bot.core.matching.semantic import SemanticModel
 from bot.core.models import Reply
 from bot.core.stats import AsyncStats, Stats
-from bot.embeds import problems_embed
+from bot.embeds import problem_line, problems_embed
 from bot.health import HealthServer
 from bot.logs import configure_logging as setup_logging
 from bot.logs import event_shard
@@ -206,7 +206,9 @@ class FaqBot(commands.AutoShardedBot):
     async def report_knowledge_error(self, error: KnowledgeError) -> None:
         """Post a rejected knowledge file's problems to the mod-log channel, when one is set.
 
-        The library has already logged the error; a failure to post is logged once.
+        A server's file is reported only when the channel is in that server: its entries are
+        nobody else's business. The library has already logged the error (with the paths);
+        a failure to post is logged once.
         """
         channel_id = self.settings.mod_log_channel_id
         if channel_id is None or self._mod_log_failed:
@@ -214,12 +216,18 @@ class FaqBot(commands.AutoShardedBot):
         await self.wait_until_ready()
         embed = problems_embed(
             "A knowledge file was rejected; the last good version keeps serving",
-            [str(problem) for problem in error.problems],
+            [problem_line(problem) for problem in error.problems],
         )
         try:
             channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
             if not isinstance(channel, discord.abc.Messageable):
                 raise TypeError(f"channel {channel_id} cannot receive messages")
+            channel_guild = getattr(channel, "guild", None)
+            if error.guild_id is not None and getattr(channel_guild, "id", None) != error.guild_id:
+                _log.debug(
+                    "not posting server %s's rejected file to another server", error.guild_id
+                )
+                return
             await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
         except (discord.HTTPException, TypeError) as exc:
             self._mod_log_failed = True

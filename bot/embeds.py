@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import PurePath
 
 import discord
 
+from bot.core.errors import Problem
 from bot.core.models import Article, Entry, KnowledgeBase, Reply, Source
 from bot.core.stats import EntryStats, Gap
 
@@ -35,6 +37,7 @@ __all__ = [
     "gaps_embed",
     "member_text",
     "paragraph_embeds",
+    "problem_line",
     "problems_embed",
     "safe",
     "safe_text",
@@ -120,6 +123,24 @@ def member_text(text: str, limit: int) -> str:
 def safe_text(text: str, limit: int) -> str:
     """Escaped, then cut to `limit` (escaping can lengthen the text, so it comes first)."""
     return truncate(safe(text), limit)
+
+
+# An absolute path on the host (/srv/bot/data/guilds/1.yaml, C:\\bot\\data): only its last
+# part is shown to moderators.
+_HOST_PATH = re.compile(r"(?<![\w:/\\])(?:[A-Za-z]:)?(?:[/\\][^\s/\\:'\"]+)*[/\\]([^\s/\\:'\"]+)")
+
+
+def problem_line(problem: Problem) -> str:
+    """One problem of a knowledge file for moderators: file name, line, what to fix.
+
+    No host paths: the bot's directories are the operator's business, not a server's.
+    """
+    place = PurePath(problem.file).name or "file"
+    if problem.line is not None:
+        place += f", line {problem.line}"
+    who = f" entry '{problem.entry_id}':" if problem.entry_id else ""
+    message = _HOST_PATH.sub(r"\1", problem.message)
+    return f"{place}:{who} {message}"
 
 
 def answer_ref(reply: Reply) -> str:

@@ -35,6 +35,7 @@ from bot.embeds import (
     gaps_embed,
     member_text,
     paragraph_embeds,
+    problem_line,
     problems_embed,
     safe_text,
     stats_embed,
@@ -53,6 +54,10 @@ __all__ = ["FaqCog", "setup"]
 
 _log = logging.getLogger(__name__)
 
+SHIPPED_REJECTED = (
+    "The shipped FAQ files were changed and rejected; the bot's operator sees the details "
+    "in the log."
+)
 AUTOCOMPLETE_MAX = 25
 GAPS_SHOWN = 10
 # Lookups that post in the channel: 5 per member per 30 seconds.
@@ -347,11 +352,22 @@ class FaqCog(commands.Cog):
     @faq.command(name="reload", description="Reload the FAQ files now (moderators).")
     @moderator_only()
     async def reload(self, interaction: Interaction) -> None:
-        """Pick up changed files at once instead of waiting for the watcher."""
+        """Pick up changed files at once, and say what is wrong for this server.
+
+        Only this server's file is detailed (another server's rejected file is none of its
+        business); the shipped files are the operator's, so they are only mentioned.
+        """
+        guild_id = _guild_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        errors = await asyncio.to_thread(self.bot.library.refresh)
-        if errors:
-            problems = [str(p) for error in errors for p in error.problems]
+        await asyncio.to_thread(self.bot.library.refresh)
+        rejected = self.bot.library.rejected_for(guild_id)
+        if rejected:
+            problems: list[str] = []
+            for error in rejected:
+                if error.guild_id is None:
+                    problems.append(SHIPPED_REJECTED)
+                else:
+                    problems += [problem_line(p) for p in error.problems]
             title = "Some files were rejected; the last good versions keep serving"
             await respond(interaction, embed=problems_embed(title, problems))
             return

@@ -34,6 +34,8 @@ class KnowledgeError(Exception):
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
+        # The server whose file it is (set by the Library); None: the shipped knowledge.
+        self.guild_id: int | None = None
         super().__init__("\n".join(str(p) for p in self.problems) or "invalid knowledge")
 
     @classmethod

@@ -123,6 +123,9 @@ class Library:
         self.store = GuildStore(self.data_dir, self._base)
         self._guilds: dict[int, _Guild] = {}
         self._guild_seen: dict[int, _Stamp | None] = {}
+        # What is wrong now: a server's rejected file, and the shipped knowledge's.
+        self._rejected: dict[int, KnowledgeError] = {}
+        self._shipped_rejected: KnowledgeError | None = None
         self.overlay_cache = overlay_cache
         self._shipped: tuple[KnowledgeBase, Matcher] | None = None
         self._shipped_lock = threading.Lock()
@@ -233,12 +236,14 @@ class Library:
                     )
                     errors.append(exc)
                     self._shipped_seen = stamp
+                    self._shipped_rejected = exc
             base_changed = base is not self._base
             # Server files are checked against the shipped entries, so a new base rechecks all.
             read = self._read_guilds(base, force=base_changed)
             with self._write_lock:
                 if base_changed:
                     self._shipped_seen = stamp
+                    self._shipped_rejected = None
                     self._base = base
                     self.store.base = base
                     _log.info("reloaded %s: %d entries", self.knowledge_dir, len(base.entries))
@@ -309,9 +314,12 @@ class Library:
                 continue
             self._guild_seen[item.guild_id] = item.stamp
             if isinstance(item.content, KnowledgeError):
+                item.content.guild_id = item.guild_id
+                self._rejected[item.guild_id] = item.content
                 self._keep_last_good(item.guild_id, item.content)
                 errors.append(item.content)
             else:
+                self._rejected.pop(item.guild_id, None)
                 unserved = {
                     e.id: (e, item.content.unserved[e.id])
                     for e in item.content.stored
@@ -321,8 +329,17 @@ class Library:
                     item.guild_id, item.content.entries, item.content.synonyms, unserved
                 )
                 if newly:
-                    errors.append(self._unserved_error(item.guild_id, newly))
+                    unserved_error = self._unserved_error(item.guild_id, newly)
+                    unserved_error.guild_id = item.guild_id
+                    errors.append(unserved_error)
         return errors
+
+    def rejected_for(self, guild_id: int | None) -> tuple[KnowledgeError, ...]:
+        """What is rejected now and affects that server: the shipped files, then its own."""
+        found = [self._shipped_rejected] if self._shipped_rejected is not None else []
+        if guild_id is not None and guild_id in self._rejected:
+            found.append(self._rejected[guild_id])
+        return tuple(found)
 
     def unserved_for(self, guild_id: int) -> Mapping[str, tuple[Entry, str]]:
         """A server's entries that stay in its file but do not serve, with the reason, by id.

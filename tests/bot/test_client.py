@@ -108,7 +108,7 @@ async def test_rejected_files_are_posted_to_the_mod_log_once(
     kwargs = sent_kwargs(channel.send)
     assert kwargs["allowed_mentions"].to_dict() == discord.AllowedMentions.none().to_dict()
     description = kwargs["embed"].description
-    assert "data/guilds/1.yaml:3:5: quote is not in paragraph 2 @\u200beveryone" in description
+    assert "1.yaml, line 3: quote is not in paragraph 2 @\u200beveryone" in description
 
     channel.send.side_effect = discord.Forbidden(
         MagicMock(status=403, reason="no"), "Missing Access"
@@ -118,6 +118,32 @@ async def test_rejected_files_are_posted_to_the_mod_log_once(
         await bot.report_knowledge_error(error)
     assert channel.send.await_count == 2  # the refused one, then no more attempts
     assert caplog.text.count("cannot post to the mod-log channel") == 1
+
+
+async def test_a_servers_rejected_file_is_posted_only_in_that_server(
+    settings: Settings, library: Library, stats: Stats
+) -> None:
+    bot = create_bot(settings.model_copy(update={"mod_log_channel_id": 77}), library, stats)
+    bot.wait_until_ready = AsyncMock()  # type: ignore[method-assign]
+    channel = MagicMock(spec=discord.TextChannel)
+    channel.guild = MagicMock(spec=discord.Guild)
+    channel.guild.id = 1111
+    channel.send = AsyncMock()
+    bot.get_channel = MagicMock(return_value=channel)  # type: ignore[method-assign]
+
+    def rejected(guild_id: int | None) -> KnowledgeError:
+        error = KnowledgeError([Problem(f"/srv/bot/data/guilds/{guild_id}.yaml", "secret text")])
+        error.guild_id = guild_id
+        return error
+
+    await bot.report_knowledge_error(rejected(2222))  # another server's file
+    assert channel.send.await_count == 0
+    await bot.report_knowledge_error(rejected(1111))
+    await bot.report_knowledge_error(rejected(None))  # the shipped files: the operator's
+    assert channel.send.await_count == 2
+    for call in channel.send.await_args_list:
+        assert "/srv/bot" not in (call.kwargs["embed"].description or "")
+    bot.stats.close()
 
 
 async def test_no_mod_log_channel_means_no_post(

@@ -25,7 +25,7 @@ from bot_fakes import (
 
 from bot.checks import NotModerator, NotOwner
 from bot.client import FaqBot
-from bot.cogs.faq import FaqCog
+from bot.cogs.faq import SHIPPED_REJECTED, FaqCog
 from bot.core.models import Entry, Reply, Suggestion
 from bot.core.stats import Stats
 from bot.modals import EntryDraft, EntryModal, GapsView, RetryView
@@ -641,3 +641,40 @@ async def test_reload_reports_rejected_files(
     assert embed.title == "Some files were rejected; the last good versions keep serving"
     assert str(GUILD_ID) in (embed.description or "")
     assert path.read_text(encoding="utf-8").startswith("entries:\n  - id: Bad Id")
+
+
+async def test_reload_shows_only_this_servers_problems_without_paths(
+    faq_cog: FaqCog, make_interaction: FakeInteraction, bot: FaqBot
+) -> None:
+    other = bot.library.store.path_for(GUILD_ID + 1)
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_text("entries:\n  - id: Their Secret\n    question: q\n", encoding="utf-8")
+    interaction = make_interaction(manage_guild=True)
+    await faq_cog.reload.callback(faq_cog, interaction)
+    # Another server's rejected file is not this server's business.
+    assert sent_text(interaction.followup.send).startswith("Up to date:")
+
+    own = _guild_file(bot)
+    own.write_text("entries:\n  - id: Bad Id\n    question: q\n", encoding="utf-8")
+    interaction = make_interaction(manage_guild=True)
+    await faq_cog.reload.callback(faq_cog, interaction)
+    description = sent_kwargs(interaction.followup.send)["embeds"][0].description or ""
+    assert description.startswith(f"• {GUILD_ID}.yaml")
+    assert "Their Secret" not in description and str(GUILD_ID + 1) not in description
+    assert str(own.parent) not in description and "/" not in description.replace("\\/", "")
+
+    # Reported again on the next reload while the file stays rejected (not only once).
+    again = make_interaction(manage_guild=True)
+    await faq_cog.reload.callback(faq_cog, again)
+    assert sent_kwargs(again.followup.send)["embeds"][0].description == description
+
+
+async def test_reload_only_mentions_rejected_shipped_files(
+    faq_cog: FaqCog, make_interaction: FakeInteraction, bot: FaqBot
+) -> None:
+    faq = bot.library.knowledge_dir / "faq.yaml"
+    faq.write_text("entries: [unclosed\n", encoding="utf-8")
+    interaction = make_interaction(manage_guild=True)
+    await faq_cog.reload.callback(faq_cog, interaction)
+    description = sent_kwargs(interaction.followup.send)["embeds"][0].description or ""
+    assert description == f"• {SHIPPED_REJECTED}"

@@ -4,14 +4,17 @@ are kept while bookkeeping is slow, cooldowns and caps, and what moderators see 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from bot.client import STATS_FILE
 
 from .conftest import StartFaqBot
 from .fake_discord import FakeDiscord, FakeInteraction, InteractionReply, Perm
+from .harness import ErrorLogGuard
 from .test_bot_flows import (
     NCG_ID,
     NCG_QUESTION,
@@ -176,3 +179,45 @@ async def test_many_members_at_once_get_at_most_five_replies_in_a_channel(
 
     assert len(fake.bot_messages(run.channel_id)) == 5
     assert len(fake.bot_messages(other)) == 1
+
+
+# -- finding 4: /faq reload shows a server its own problems only ----------------------------
+
+
+async def test_reload_shows_each_server_only_its_own_rejected_file(
+    fake_discord: FakeDiscord,
+    start_faq_bot: StartFaqBot,
+    log_guard: ErrorLogGuard,
+    tmp_path: Path,
+) -> None:
+    fake = fake_discord
+    moderator_a = make_moderator(fake, "mod-a")
+    owner_b = fake.make_user("owner-b")
+    guild_b = fake.add_guild("Other server", owner=owner_b)
+    channel_b = int(fake.add_channel(int(guild_b["id"]), "general")["id"])
+    file_b = tmp_path / "data" / "guilds" / f"{guild_b['id']}.yaml"
+    file_b.parent.mkdir(parents=True)
+    file_b.write_text(
+        "entries:\n  - id: Secret Plans of B\n    question: What does B plan?\n",
+        encoding="utf-8",
+    )
+    log_guard.expect(r"its entries file is invalid")
+    async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0):
+        # Publish the commands everywhere, as the bot's owner would.
+        sync = await fake.invoke_slash("faq", subcommand="sync", user=fake.application_owner)
+        await final_reply(fake, sync)
+        reload_a = await fake.invoke_slash("faq", subcommand="reload", user=moderator_a)
+        shown_a = await final_reply(fake, reload_a)
+        reload_b = await fake.invoke_slash(
+            "faq", subcommand="reload", user=owner_b, channel_id=channel_b
+        )
+        shown_b = await final_reply(fake, reload_b)
+
+    assert shown_a.ephemeral and shown_a.data["content"].startswith("Up to date:")
+    assert "Secret Plans" not in json.dumps(shown_a.data)
+    assert shown_b.ephemeral
+    (embed,) = shown_b.data["embeds"]
+    assert embed["title"] == "Some files were rejected; the last good versions keep serving"
+    assert f"{guild_b['id']}.yaml" in embed["description"]
+    assert "Secret Plans of B" in embed["description"]  # its own file, quoted to its own mods
+    assert str(tmp_path) not in json.dumps(shown_b.data)
