@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["INTERROGATIVES", "SMALL_TALK", "STOPWORDS"]
+__all__ = [
+    "CHATTER",
+    "GENERAL_SYNONYMS",
+    "INTERROGATIVES",
+    "LEAD_INS",
+    "REQUESTS",
+    "SMALL_TALK",
+    "STOPWORDS",
+    "WH_WORDS",
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -15,6 +24,23 @@ INTERROGATIVES = _words(
     what whats wat wut wha why y how hows who whos whom whose when whens where wheres which
     is isnt are arent do dont does doesnt did didnt can cant could couldnt will wont would
     wouldnt should shouldnt shall has have had was were am may might must
+    """
+)
+
+# The question words proper, which also ask from the end of a clause ("...was when").
+WH_WORDS = _words(
+    "what whats wat wut wha why y how hows who whos whom whose when whens where wheres which"
+)
+
+# Imperatives that ask for an answer ("explain the ncg pls").
+REQUESTS = _words("explain tell describe define summarize summarise clarify eli5 tldr")
+
+# Words that may stand before a question without being part of it ("ok so what is...").
+LEAD_INS = _words(
+    """
+    so and but also then anyway anyways ok okay oh ah um umm uh hmm well lol lmao haha tbh ngl
+    btw fyi hey hi hello yo guys yall all everyone quick one question q qs two also plus
+    like wait actually honestly seriously sorry pls plz please real bot ok kk alright right
     """
 )
 
@@ -47,3 +73,90 @@ STOPWORDS = _words(
     thats u ur r hey hi hello thanks thank ok okay yeah yes no
     """
 )
+
+# Chat fillers and hedges: how members talk around a question, never what it is about.
+CHATTER = _words(
+    """
+    lol lmao lmfao rofl haha hahaha hehe xd tbh ngl fr frfr idk imo imho btw fyi anyway
+    anyways um umm uh hmm hm literally basically kinda sorta pretty guys yall someone somebody
+    anybody wondering wonder curious confused bruh bro dude omg wtf tho though honestly
+    seriously rn atm tmrw tmr yday dunno lemme gimme wanna gonna gotta smth sth rly really
+    quick quickly ok okay pls plz please hey hi hello yo q qs per according sorry dumb
+    """
+)
+STOPWORDS = STOPWORDS | CHATTER
+
+# Spellings and slang of general chat, and general words for the same idea (how people name
+# an article, its author and the author's view), applied to questions and knowledge alike.
+# A knowledge base's own `synonyms:` take precedence.
+GENERAL_SYNONYMS: dict[str, str] = {
+    # common slips of the keyboard on short words (too short to correct by similarity)
+    "teh": "the",
+    "hte": "the",
+    "adn": "and",
+    "taht": "that",
+    "waht": "what",
+    "whta": "what",
+    "hwo": "how",
+    # short forms
+    "abt": "about",
+    "bout": "about",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "cos": "because",
+    "b4": "before",
+    "w": "with",
+    "w o": "without",
+    "thru": "through",
+    "u": "you",
+    "ya": "you",
+    "r": "are",
+    "ur": "your",
+    "da": "the",
+    "dat": "that",
+    "dis": "this",
+    "wdym": "what do you mean",
+    "stand for": "mean",
+    "stands for": "mean",
+    "diff": "different",
+    "vs": "versus",
+    "ppl": "people",
+    "yrs": "years",
+    "yr": "year",
+    "mos": "months",
+    "gov": "government",
+    "govt": "government",
+    "mil": "military",
+    "econ": "economic",
+    "nukes": "nuclear weapons",
+    "nuke": "nuclear weapon",
+    # the author's view, however it is asked
+    "pro": "stance",
+    "anti": "stance",
+    "favor": "stance",
+    "favour": "stance",
+    "favorable": "stance",
+    "support": "stance",
+    "supports": "stance",
+    "supportive": "stance",
+    "approve": "stance",
+    "approves": "stance",
+    "endorse": "stance",
+    "endorses": "stance",
+    "oppose": "stance",
+    "opposes": "stance",
+    "opposed": "stance",
+    "position": "stance",
+    "view": "stance",
+    "views": "stance",
+    "viewpoint": "stance",
+    "verdict": "stance",
+    "agree": "stance",
+    "disagree": "stance",
+    # who wrote it
+    "writer": "author",
+    "columnist": "author",
+    "journalist": "author",
+    "analyst": "author",
+}

@@ -24,6 +24,7 @@ __all__ = [
     "Reply",
     "Source",
     "Suggestion",
+    "split_sentences",
 ]
 
 # Discord limits: embed title 256, embed description 4096 (we keep 4000), field value 1024.
@@ -94,6 +95,11 @@ class Paragraph:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[A-Z“\"(])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text (a full stop, ! or ? before a capital)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 @dataclass(frozen=True, slots=True)

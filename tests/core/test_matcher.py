@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher, MatchSettings, is_question
+from bot.core.matching.policy import questions_in
 from bot.core.models import Entry, KnowledgeBase, Source
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -168,3 +169,90 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
     pair = Matcher(KnowledgeBase(shipped_kb.article, twins, shipped_kb.synonyms))
     reply = pair.reply("consultative group??")
     assert not reply.answered and reply.reason == "ambiguous", reply
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("lol i just woke up. anyway how long has the alliance lasted", ["anyway how long"]),
+        ("the submarine thing was when", ["the submarine thing was when"]),
+        ("more bases too or is it all talk", ["more bases too or is it all talk"]),
+        ("the declaration, when was that", ["the declaration, when was that"]),
+        ("explain the ncg pls", ["explain the ncg pls"]),
+        ("two things: what is the ncg? also who is yoon", ["what is the ncg?", "also who"]),
+        ("i think the alliance is overrated tbh", []),
+        ("The group, which will meet often, is new.", []),
+        ("thanks bot!", []),
+    ],
+)
+def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) -> None:
+    found = questions_in(message)
+    assert len(found) == len(asks), found
+    for clause, start in zip(found, asks, strict=True):
+        assert clause.startswith(start), (clause, start)
+
+
+def test_chatter_around_a_question_is_not_matched(matcher: Matcher) -> None:
+    reply = matcher.reply(
+        "lol my coffee is cold and the bus was late. anyway what is the nuclear consultative group",
+        chat=True,
+    )
+    assert reply.answered and reply.entry_id == "nuclear-consultative-group"
+
+
+def test_the_other_question_of_a_message_is_offered(matcher: Matcher) -> None:
+    reply = matcher.reply(
+        "what is the nuclear consultative group? and what does seoul give up in return", chat=True
+    )
+    assert reply.answered and reply.entry_id == "nuclear-consultative-group"
+    assert reply.suggestions and reply.suggestions[0].entry_id != reply.entry_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how old is president biden",
+        "which aircraft carrier exactly will be deployed",
+        "what year did the soviet union get second strike capability",
+        "how much do the aukus submarines cost",
+    ],
+)
+def test_a_detail_the_article_does_not_give_gets_no_answer(matcher: Matcher, question: str) -> None:
+    reply = matcher.reply(question)
+    assert not reply.answered and reply.reason == "not_in_article", reply
+    assert reply.answer is not None and reply.answer.startswith("The article doesn't say")
+    assert not matcher.reply(question, chat=True).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how old is the us-south korea alliance",
+        "where is biden going next month",
+        "which philippine president is coming to visit",
+    ],
+)
+def test_a_detail_the_article_gives_is_answered(matcher: Matcher, question: str) -> None:
+    assert matcher.reply(question).answered, question
+
+
+# Floors on the shared conversational set and the dev set: the rates reached today, so a
+# change that loses ground fails. The goals (lookup 0.95, chat 0.90, declined 0.95,
+# multi 0.90) are not all reached yet; README lists both.
+_FLOORS = {
+    "dev.yaml": {"on_topic": 0.97, "on_topic_chat": 0.9, "declined": 1.0, "chat_noise": 1.0},
+    "conversational.yaml": {
+        "on_topic": 0.72,
+        "on_topic_chat": 0.68,
+        "declined": 0.78,
+        "chat_noise": 1.0,
+        "multi": 0.7,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FLOORS))
+def test_eval_sets_stay_at_their_floors(matcher: Matcher, name: str) -> None:
+    report = run_eval(matcher, load_eval_set(DATA / name))
+    rates = {rate: report.rate(rate) or 0.0 for rate in _FLOORS[name]}
+    assert all(rates[r] >= floor for r, floor in _FLOORS[name].items()), rates

@@ -37,7 +37,8 @@ ARTICLE_DATE = "April 26, 2023"
 EPHEMERAL = 1 << 6
 
 # A question the shipped NCG entry answers until a moderator adds a dedicated entry.
-NEW_QUESTION = "Who will chair the nuclear consultative group meetings?"
+# Not "Who will chair...": the article names no chair, so that is a near miss the bot declines.
+NEW_QUESTION = "How will the nuclear consultative group meetings be chaired?"
 NEW_ANSWER = "The article does not say who chairs it, only that it meets at senior levels."
 NEW_ALTERNATES = "who leads the ncg\nncg chair"
 NEW_QUOTE = "which will meet more frequently at senior levels"  # from paragraph 2

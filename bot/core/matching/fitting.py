@@ -3,7 +3,9 @@
 Deterministic and independent of the weights in use: the candidates of a question are the
 same whatever the calibration (they are picked by lexical evidence alone), and the `depth`
 kept per question are chosen by a weight-free key (F1 plus similarity of the best phrasing,
-then entry order). Newton's method from zero weights, to convergence.
+then entry order). Newton's method from zero weights, to convergence. Wrong candidates that
+the missing-detail check (details.py) declines anyway are left out: the two stages decide
+together, and the confidence learns only what the check cannot see.
 """
 
 from __future__ import annotations
@@ -68,8 +70,13 @@ def samples(
         entries, _ = matcher.rank(case.question)
         kept = sorted(entries, key=lambda c: (-(c.features.f1 + c.features.similarity), c.index))
         for candidate in kept[:depth]:
+            label = _label(matcher, case, candidate.index)
+            # A wrong answer that the missing-detail check already declines is not the
+            # confidence's to catch: learning it would only lower right answers' scores.
+            if not label and matcher.lacks_detail(case.question, candidate) is not None:
+                continue
             rows.append(candidate.features)
-            labels.append(_label(matcher, case, candidate.index))
+            labels.append(label)
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(Features._fields)), np.asarray(labels)
 
 

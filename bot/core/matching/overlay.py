@@ -269,9 +269,16 @@ class Overlay:
         self, question: str, calibration: Calibration, min_information: float
     ) -> tuple[list[Candidate], list[Candidate]]:
         """Entries (shipped first, then the server's) and article sentences for a question."""
+        _, entries, sentences = self.ranked(question, calibration, min_information)
+        return entries, sentences
+
+    def ranked(
+        self, question: str, calibration: Calibration, min_information: float
+    ) -> tuple[Query, list[Candidate], list[Candidate]]:
+        """rank, with the analysed question."""
         query = analyse_question(question, self.analyser, self.known, self.weight, self)
         if not query.known:
-            return [], []
+            return query, [], []
         shipped, own = TierTerms([], [], []), TierTerms([], [], [])
         for stem, weight in query.weights.items():
             credit = query.credit[stem]
@@ -293,4 +300,4 @@ class Overlay:
         sentences = rank_sentences(
             self.shipped, query, *shipped, calibration, sentence_mass=self.sentence_mass
         )
-        return entries, sentences
+        return query, entries, sentences

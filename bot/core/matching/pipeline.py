@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
-from ..models import Entry, KnowledgeBase, Reply, Suggestion
+from ..lexicon import GENERAL_SYNONYMS, INTERROGATIVES, STOPWORDS
+from ..models import Entry, KnowledgeBase, Reply, Suggestion, split_sentences
 from ..text import MAX_QUERY_CHARS, normalize
-from .analysis import Analyser, analyse_question
+from .analysis import CACHE_MAX, Analyser, Query, analyse_question
 from .bilingual import KoreanMatcher
 from .calibration import Calibration, load_calibration
+from .details import Detail, EntryText, asked_detail, has_detail
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul
 from .overlay import Overlay, needs_full_index
-from .policy import MatchSettings, Policy, is_question
+from .policy import MatchSettings, Policy, questions_in
 from .semantic import SemanticModel
 
 __all__ = ["Matcher"]
@@ -35,12 +38,13 @@ class Matcher:
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.calibration = calibration or default_calibration()
-        self._index = Index(kb, Analyser(kb.synonyms))
+        self._index = Index(kb, Analyser({**GENERAL_SYNONYMS, **kb.synonyms}))
         self._overlay: Overlay | None = None
         self._policy = Policy(kb, self.settings, self._index.sentences)
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
         self._semantic = semantic
         self._korean: KoreanMatcher | None = None  # built on the first Korean question
+        self._entry_texts: dict[int, EntryText] = {}  # entry -> its sentences, on demand
 
     def with_entries(
         self, entries: tuple[Entry, ...], synonyms: Mapping[str, str] | None = None
@@ -62,7 +66,7 @@ class Matcher:
             return self
         if own and needs_full_index(self._index, own):
             return Matcher(kb, self.settings, self.calibration, self._semantic)
-        analyser = Analyser(kb.synonyms) if own else self._index.analyser
+        analyser = Analyser({**GENERAL_SYNONYMS, **kb.synonyms}) if own else self._index.analyser
         server = Matcher.__new__(Matcher)
         server.kb = kb
         server.settings = self.settings
@@ -73,28 +77,96 @@ class Matcher:
         server._search_choices = None
         server._semantic = self._semantic
         server._korean = None
+        server._entry_texts = {}
         return server
 
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
         """Entries and article sentences considered for a question, best first."""
+        _, entries, sentences = self._ranked(question)
+        return entries, sentences
+
+    def _ranked(self, question: str) -> tuple[Query, list[Candidate], list[Candidate]]:
         if self._overlay is not None:
-            return self._overlay.rank(question, self.calibration, self.settings.min_information)
+            return self._overlay.ranked(question, self.calibration, self.settings.min_information)
         index = self._index
         query = analyse_question(
             question, index.analyser, index.term_id, index.weight, index.corrector
         )
         if not query.known:
-            return [], []
+            return query, [], []
         terms = query_terms(index, query)
         entries = rank_entries(
             [(index, terms)], query, self.calibration, self.settings.min_information
         )
         sentences = rank_sentences(index, query, *terms, self.calibration)
-        return entries, sentences
+        return query, entries, sentences
+
+    def lacks_detail(self, question: str, candidate: Candidate) -> Detail | None:
+        """The detail `question` asks for that an entry candidate does not give, if any."""
+        query, _, _ = self._ranked(question)
+        detail = asked_detail(question[:MAX_QUERY_CHARS])
+        return self._missing_detail(detail, question, query)(candidate, False)
+
+    def _missing_detail(
+        self, detail: Detail | None, question: str, query: Query
+    ) -> Callable[[Candidate, bool], Detail | None]:
+        """For the policy: the detail `question` asks for that a candidate does not give."""
+        if detail is None:
+            return _NOTHING_MISSING
+        analyser = self._index.analyser
+        stem = analyser.stem
+        topic = {s: w for s, w in query.weights.items() if query.credit[s] > 0}
+        own = [w for w in normalize(question[:MAX_QUERY_CHARS]).split() if w not in STOPWORDS]
+        words = frozenset(own) | {w for w, _ in analyser.expand(own)}
+        # Numbers and ages must stand near the question's own words, or their short synonyms
+        # ("dc" -> "washington"), not near everything a long synonym brings in.
+        near = {stem(w) for w in own}
+        for word in own:
+            expansion = [w for w, _ in analyser.expand([word]) if w not in STOPWORDS]
+            if len(expansion) <= 2:
+                near.update(stem(w) for w in expansion)
+        about: frozenset[str] = frozenset()
+        if detail.about:
+            expansion = [w for w, _ in analyser.expand([detail.about]) if w not in STOPWORDS]
+            about = frozenset({stem(detail.about), *(stem(w) for w in expansion[-1:])})
+
+        def missing(candidate: Candidate, is_sentence: bool) -> Detail | None:
+            if is_sentence:
+                text = self._sentence_text(candidate.index)
+            else:
+                text = self._entry_text(candidate.index)
+            found = has_detail(detail, text, topic, frozenset(near), words, stem, about)
+            return None if found else detail
+
+        return missing
+
+    def _entry_text(self, index: int) -> EntryText:
+        """What an entry's answer stands on, sentence by sentence: answer, quotes, cited
+        paragraphs."""
+        text = self._entry_texts.get(index)
+        if text is None:
+            entry = self.kb.entries[index]
+            cited = {s.paragraph for s in entry.sources}
+            sentences = [
+                *split_sentences(entry.answer),
+                *(s.quote for s in entry.sources),
+                *(t for p, t in self._index.sentences if p in cited),
+            ]
+            if len(self._entry_texts) >= CACHE_MAX:
+                self._entry_texts.clear()
+            text = self._entry_texts[index] = EntryText.of(
+                sentences, self._index.analyser.stem, entry.answer, entry.phrasings
+            )
+        return text
+
+    def _sentence_text(self, index: int) -> EntryText:
+        return EntryText.of([self._index.sentences[index][1]], self._index.analyser.stem)
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:
-        """The answer, suggestions or silence for a question.
+        """The answer, suggestions or silence for a message.
 
+        The questions in the message are matched, not the chatter around them; of several,
+        the first that can be answered is, and the others are offered as suggestions.
         chat: the auto-answer listener's rules (only questions, stricter threshold);
         addressed: the bot was mentioned, which counts as asking.
         """
@@ -102,10 +174,31 @@ class Matcher:
             if self._korean is None:
                 self._korean = KoreanMatcher(self.kb, self._semantic)
             return self._korean.reply(question, chat=chat, addressed=addressed)
-        if chat and not addressed and not is_question(question[:MAX_QUERY_CHARS]):
+        asked = questions_in(question)
+        if chat and not addressed and not asked:
             return Reply(question=question, answered=False, reason="not_a_question")
-        entries, sentences = self.rank(question)
-        return self._policy.decide(question, entries, sentences, chat=chat)
+        attempts = asked[:MAX_QUESTIONS]
+        if [a.strip() for a in attempts] != [question.strip()]:
+            attempts.append(question)  # the whole message, when nothing in it alone answers
+        replies: list[Reply] = []
+        detail: Detail | None = None
+        for attempt in attempts:
+            query, entries, sentences = self._ranked(attempt)
+            # A fragment ("..., names?") asks for what the question before it asked.
+            own = asked_detail(attempt[:MAX_QUERY_CHARS])
+            fragment = not INTERROGATIVES.intersection(normalize(attempt).split())
+            detail = own if own is not None or not fragment else detail
+            missing = self._missing_detail(detail, attempt, query)
+            replies.append(
+                self._policy.decide(question, entries, sentences, chat=chat, missing=missing)
+            )
+            if replies[-1].answered and len(replies) > len(asked):
+                break
+        answered = next((r for r in replies if r.answered), None)
+        if answered is None:
+            return replies[0]
+        others = [r for r in replies[: len(asked)] if r is not answered]
+        return replace(answered, suggestions=_others(answered, others, self.settings))
 
     def search_entries(self, text: str, limit: int = 25) -> list[Suggestion]:
         """Entries best matching `text`, for autocomplete (the first ones when empty)."""
@@ -118,6 +211,28 @@ class Matcher:
         results = process.extract(query, self._search_choices, scorer=fuzz.WRatio, limit=limit)
         by_id = self.kb.by_id
         return [Suggestion(key, by_id[key].question, round(score)) for _, score, key in results]
+
+
+def _NOTHING_MISSING(candidate: Candidate, is_sentence: bool) -> Detail | None:
+    return None
+
+
+# Questions of one message matched at most (each costs a lookup).
+MAX_QUESTIONS = 3
+
+
+def _others(
+    answered: Reply, others: list[Reply], settings: MatchSettings
+) -> tuple[Suggestion, ...]:
+    """What the message's other questions would lead to, as suggestions beside an answer."""
+    found: list[Suggestion] = []
+    for reply in others:
+        if reply.answered and reply.entry_id is not None and reply.title is not None:
+            found.append(Suggestion(reply.entry_id, reply.title, reply.score))
+        elif reply.suggestions:
+            found.append(reply.suggestions[0])
+    unique = {s.entry_id: s for s in found if s.entry_id != answered.entry_id}
+    return tuple(unique.values())[: settings.max_suggestions]
 
 
 _DEFAULT: list[Calibration] = []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..lexicon import INTERROGATIVES, SMALL_TALK
+from ..lexicon import INTERROGATIVES, LEAD_INS, REQUESTS, SMALL_TALK, STOPWORDS, WH_WORDS
 from ..models import KnowledgeBase, Reason, Reply, Source, Suggestion
-from ..text import normalize
+from ..text import MAX_QUERY_CHARS, normalize
+from .details import Detail
 from .features import Candidate
 
-__all__ = ["MatchSettings", "Policy", "is_question", "percent"]
+__all__ = ["MatchSettings", "Policy", "is_question", "percent", "questions_in"]
 
 # A quoted article sentence is cut to fit a Discord embed field (1024) with room to spare.
 _QUOTE_LIMIT = 1000
@@ -19,8 +22,8 @@ _QUOTE_LIMIT = 1000
 class MatchSettings:
     """Every threshold of the matcher, in one place (confidence is 0-100)."""
 
-    answer_threshold: int = 68
-    chat_threshold: int = 72
+    answer_threshold: int = 65
+    chat_threshold: int = 68
     suggest_threshold: int = 35
     ambiguity_margin: int = 2
     article_threshold: int = 75
@@ -28,14 +31,115 @@ class MatchSettings:
     # A question must name at least one specific thing (sum of IDF weights it shares with
     # the entry): "korea" alone is too vague to answer, "russia" is not.
     min_information: float = 1.0
+    # A question whose words the knowledge base has never seen carry this share of its weight
+    # or more is about something else ("the badger briefing" is not "the aardvark briefing").
+    max_unknown: float = 0.4
+
+
+# Where a message breaks into sentences: after . ! ? (and runs of them), at line breaks,
+# semicolons and dashes between spaces.
+_SENTENCES = re.compile(r"(?<=[.!?])(?![.!?])\s*|[\n;]+|\s[-–—]+\s|:\s")
+# Where a sentence may hold a second question: a comma, or "and" before a question word.
+_COMMA = re.compile(
+    r",\s*|\s+and\s+(?=(?:how|what|whats|why|when|whens|where|who|whos|is|are|does|do|did|can"
+    r"|will|would)\b)"
+)
+# Words that name nothing in a question about the article ("what does the article say").
+_GENERIC = frozenset({"article", "author", "writer", "piece", "text", "op", "ed", "oped"})
+_POINTING = frozenset({"that", "this", "it", "them", "those", "these", "he", "she", "they"})
+# A clause after a comma that starts with one of these can be its own question; "which",
+# "who", "when" and "where" after a comma usually start a relative clause instead.
+_OPEN_AFTER_COMMA = frozenset({"what", "whats", "wat", "wut", "why", "how", "hows"})
+# ...unless a short "when was that" / "who is he" follows the comma.
+_POINTERS = frozenset({"that", "it", "this", "they", "he", "she", "them", "those", "these"})
+# Words a question may trail with after its question word ("...was when exactly").
+_TRAILERS = LEAD_INS | frozenset({"exactly", "again", "tho", "though", "then", "now", "lol"})
+_AUXILIARIES = INTERROGATIVES - WH_WORDS
+_JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
+
+
+def _content(words: list[str]) -> list[str]:
+    """The words after any lead-in ("ok so", "lol", "quick one")."""
+    start = 0
+    while start < len(words) and words[start] in LEAD_INS:
+        start += 1
+    return words[start:]
+
+
+def _asks(clause: str, *, after_comma: bool) -> bool:
+    """Whether one clause of a message reads as a question."""
+    words = normalize(clause).split()
+    if not words or all(w in SMALL_TALK or w in LEAD_INS for w in words):
+        return False
+    if "?" in clause:
+        return True
+    body = _content(words)
+    if not body:
+        return False
+    first = body[0]
+    if after_comma:
+        if first in _OPEN_AFTER_COMMA:
+            return True
+        pointer = len(body) == 3 and body[1] in _AUXILIARIES and body[2] in _POINTERS
+        if first in WH_WORDS and pointer:
+            return True
+    elif first in INTERROGATIVES or first in REQUESTS:
+        return True
+    tail = list(words)
+    while len(tail) > 1 and tail[-1] in _TRAILERS:
+        tail.pop()
+    if tail[-1] in WH_WORDS:  # "aukus subs thing was when"
+        return True
+    # "more drills too or is it all just meetings": an inverted auxiliary after "or", "but";
+    # "sorry if dumb q but where is biden headed": a question word, then an auxiliary.
+    padded = [*words, "", ""]
+    for a, b, c in zip(words, padded[1:], padded[2:], strict=False):
+        if a in _JOINERS and b in _AUXILIARIES and c not in _AUXILIARIES:
+            return True
+        if a in _JOINERS and b in WH_WORDS and (c in _AUXILIARIES or c.endswith("s")):
+            return True
+    return False
+
+
+def questions_in(text: str) -> list[str]:
+    """The clauses of a message that ask something, in order.
+
+    A message is split into sentences, and a sentence at a comma where a new question starts
+    ("why does the author bring up nato, and what did the US do"). Chatter around the
+    questions ("lol i just woke up.") is left out.
+    """
+    clauses: list[tuple[str, bool]] = []  # every clause, and whether it asks
+    for sentence in _SENTENCES.split(text[:MAX_QUERY_CHARS]):
+        if not sentence or not sentence.strip():
+            continue
+        parts: list[tuple[str, bool]] = []
+        for index, part in enumerate(_COMMA.split(sentence)):
+            if index and _asks(part, after_comma=True):
+                parts.append((part, True))
+            elif parts:
+                parts[-1] = (f"{parts[-1][0]}, {part}", parts[-1][1])
+            else:
+                parts.append((part, False))
+        clauses.extend((c, _asks(c, after_comma=after)) for c, after in parts)
+    found: list[str] = []
+    for index, (clause, asks) in enumerate(clauses):
+        if not asks:
+            continue
+        # "the aukus thing, when was that", "..., what does the article say abt that": a
+        # question that names nothing, or only points back, asks about what came before it.
+        words = normalize(clause).split()
+        content = [w for w in words if w not in STOPWORDS and w not in _GENERIC]
+        pointing = any(w in _POINTING for w in words) and len(content) <= 1
+        if index and (not content or pointing):
+            clause = f"{clauses[index - 1][0]}, {clause}"
+        found.append(clause)
+    return found
 
 
 def is_question(text: str) -> bool:
-    """True when a chat message reads as a question: a '?' or an interrogative opening."""
-    words = normalize(text).split()
-    if not words or all(w in SMALL_TALK for w in words):
-        return False
-    return "?" in text or words[0] in INTERROGATIVES
+    """True when a chat message asks something: some clause has a '?', opens with a question
+    word or a request, or ends with a question word; small talk alone never does."""
+    return bool(questions_in(text))
 
 
 def percent(score: float) -> int:
@@ -63,28 +167,43 @@ class Policy:
         sentences: list[Candidate],
         *,
         chat: bool,
+        missing: Callable[[Candidate, bool], Detail | None] = lambda c, s: None,
     ) -> Reply:
-        """Answer with the top entry, or an article sentence, or offer suggestions."""
+        """Answer with the top entry, or an article sentence, or offer suggestions.
+
+        missing(candidate, is_sentence): the detail the question asks for that the candidate
+        does not give, if any (then the question gets no answer from it).
+        """
         settings = self.settings
         threshold = settings.chat_threshold if chat else settings.answer_threshold
         top = entries[0] if entries else None
         top_score = percent(top.confidence) if top else 0
         reason: Reason = "unsure"
+        lacking: tuple[Candidate, Detail] | None = None
         if (
             top is not None
             and top_score >= threshold
             and (top.exact or top.information >= settings.min_information)
+            and (top.exact or top.features.unknown < settings.max_unknown)
         ):
             runner = entries[1] if len(entries) > 1 else None
             if runner is None or top.exact or not self._too_close(top, runner):
-                return Reply.for_entry(
-                    self.kb.entries[top.index], question=question, score=top_score
-                )
-            reason = "ambiguous"
-        if sentences:
+                detail = missing(top, False)
+                if detail is None:
+                    return Reply.for_entry(
+                        self.kb.entries[top.index], question=question, score=top_score
+                    )
+                lacking = (top, detail)
+            else:
+                reason = "ambiguous"
+        if sentences and lacking is None:
             best = sentences[0]
             score = percent(best.confidence)
-            if score >= max(settings.article_threshold, threshold) and score > top_score:
+            if (
+                score >= max(settings.article_threshold, threshold)
+                and score > top_score
+                and missing(best, True) is None
+            ):
                 paragraph, text = self._sentences[best.index]
                 return _article_answer(question, paragraph, text, score)
         suggestions = tuple(
@@ -96,6 +215,20 @@ class Policy:
             for c in entries[: settings.max_suggestions]
             if percent(c.confidence) >= settings.suggest_threshold
         )
+        if lacking is not None:
+            candidate, detail = lacking
+            entry = self.kb.entries[candidate.index]
+            return Reply(
+                question=question,
+                answered=False,
+                title=entry.question,
+                answer=f"The article doesn't say {detail.phrase()}. "
+                f"What it says on this topic: {entry.answer}",
+                sources=entry.sources,
+                score=percent(candidate.confidence),
+                suggestions=suggestions,
+                reason="not_in_article",
+            )
         return Reply(
             question=question,
             answered=False,

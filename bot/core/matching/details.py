@@ -1,0 +1,365 @@
+"""What the article does not say: the detail a question asks for, and whether an entry has it.
+
+A question on an entry's topic may ask for something the entry, its quotes and the paragraphs
+it cites never give: a date, a year, a number, an age, a cost, a name, a place, someone's
+reaction, or what happened later. Lexical similarity cannot see this ("which aircraft carrier
+is deployed" is very close to "which strategic assets are deployed"), so the kind of detail
+is read from the question's wording, and the entry's sentences on the question's topic are
+searched for that kind of detail, next to the thing asked about where the question names
+one. None found: the article does not say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from ..lexicon import STOPWORDS
+from ..text import normalize
+
+__all__ = ["Detail", "EntryText", "asked_detail", "has_detail"]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_MONTHS = _words(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_WEEKDAYS = _words("monday tuesday wednesday thursday friday saturday sunday")
+_NUMBER_WORDS = _words(
+    """
+    one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred hundreds thousand thousands million millions billion billions trillion dozen dozens
+    half single double twice once several handful few couple
+    """
+)
+_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))"
+_NUMBER = r"(?:\d[\d,.]*(?:-\w+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_NUMBER_RE = re.compile(_NUMBER)
+_MONTH = "|".join(_MONTHS)
+_WEEKDAY = "|".join(_WEEKDAYS)
+# What each kind of detail looks like in text (matched on lower-cased sentences).
+_EVIDENCE: Mapping[str, re.Pattern[str]] = {
+    "year": re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b(?!s)"),
+    "day": re.compile(
+        rf"\b(?:{_MONTH})\.? \d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b"
+        rf"|\b(?:{_WEEKDAY})\b|\b(?:today|tomorrow|yesterday|tonight)\b"
+    ),
+    "time": re.compile(
+        rf"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b\d0s\b|\b(?:{_MONTH}|{_WEEKDAY})\b"
+        r"|\b(?:this|last|next|that|same|coming|past) (?:week|month|year|decade|summer|spring"
+        r"|autumn|fall|winter)\b|\bago\b|\b(?:today|tomorrow|yesterday|overnight|tonight)\b"
+        rf"|\b{_NUMBER} {_TIME_UNITS} (?:ago|from now|later|earlier|after|before)\b"
+        r"|\b(?:during|under) the \w+ administration\b|\b(?:sixties|seventies|eighties|nineties)\b"
+        r"|\b(?:until|after|before|ahead of|following) the \w+"
+    ),
+    "age": re.compile(
+        rf"\b{_NUMBER}[ -]years?[ -]old\b|\byear-old\b|\b{_NUMBER} (?:years|decades) of\b"
+        rf"|\b{_NUMBER}-year\b|\bturn(?:ed|s)? {_NUMBER}\b|\baged? {_NUMBER}\b"
+    ),
+    "duration": re.compile(rf"\b{_NUMBER}[ -]{_TIME_UNITS}\b|\bdecades\b"),
+    "distance": re.compile(rf"\b{_NUMBER} ?(?:km|kilomet(?:er|re)s?|miles?|mi)\b"),
+    "frequency": re.compile(
+        r"\b(?:frequent(?:ly)?|often|daily|weekly|monthly|annual(?:ly)?|yearly|quarterly"
+        r"|regular(?:ly)?|every|twice|once|times a|per (?:year|month|week))\b"
+    ),
+    "number": re.compile(rf"\b{_NUMBER}\b|%|\bpercent\b"),
+    "percent": re.compile(r"%|\bper ?cent(?:age)?\b|\bmajority\b|\bminority\b|\bhalf\b"),
+    "cost": re.compile(
+        r"[$€£¥₩]|\b(?:dollars?|euros?|pounds|yen|billion|million|trillion|costs?|price"
+        r"|budget|funding|spent|spend)\b"
+    ),
+    "reaction": re.compile(
+        r"\b(?:react(?:ed|s|ion)?|respon(?:d|ded|ds|se)|said|says|stated|statement"
+        r"|welcomed|criticiz(?:e|ed|es)|condemn(?:ed|s)?|protest(?:ed|s)?|warn(?:ed|s)?"
+        r"|prais(?:e|ed|es))\b"
+    ),
+    "later": re.compile(r"\b(?:eventually|later|afterwards?|subsequently|led|since then)\b"),
+}
+# Kinds whose evidence must stand next to what the question names (a number of *what*).
+_NEAR_KINDS = frozenset({"age", "duration", "number", "percent", "cost", "reaction"})
+_NEAR = 5  # words between the evidence and a word of the question, at most
+# Capitalised words that are not names.
+_NOT_NAMES = frozenset(
+    _words(
+        "i the a an this that these those it its in on at by for of and or but if so as yet "
+        "first second third finally"
+    )
+    + _MONTHS
+    + _WEEKDAYS
+)
+# Words after which a capitalised word is a place ("in Hiroshima", "visit Japan").
+_TO_PLACES = frozenset(_words("in at to from near inside outside toward towards visit visiting"))
+_PLACE_WINDOW = 3
+# Words that introduce the members of a category ("assets, including submarines").
+_LIST_MARKERS = frozenset(_words("including include includes such namely like"))
+# Words that say a question wants the precise item, not a description.
+_EXACTLY = frozenset(_words("exactly exact specific specifically precisely names name"))
+# Nouns that only say "a kind of" the next noun ("which kinds of countries").
+_GENERIC = frozenset(_words("kind kinds type types sort sorts one ones"))
+_WHICH = frozenset(_words("which what whats wat"))
+# Words that start a description of the thing before them, and how many words of it must be
+# new to the question for it to answer "which".
+_DESCRIBING = frozenset(_words("that which who whose with where"))
+_NEW_WORDS = 2
+# An answer that itself says the article leaves the detail out answers the question.
+_SAYS_ABSENT = re.compile(
+    r"\b(?:does not|doesn't|do not|don't|did not|didn't) (?:name|say|give|mention|specify|state)"
+    r"|\bnot (?:named|given|stated|specified|mentioned)\b|\bwithout naming\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """The kind of detail a question asks for, and the thing it asks it about (if named)."""
+
+    kind: str
+    about: str | None = None  # the asked-about word ("carrier" in "which carrier")
+
+    def phrase(self) -> str:
+        """What the article does not say, for the reply."""
+        about = f" {self.about}" if self.about else ""
+        return {
+            "year": "the exact year",
+            "day": "the exact date",
+            "time": "when",
+            "age": "how old",
+            "duration": "how long",
+            "distance": "how far",
+            "frequency": "how often",
+            "number": f"how many{about}" if about else "the number",
+            "percent": "the share",
+            "cost": "how much it costs",
+            "name": f"which{about}" if about else "the name",
+            "person": "who",
+            "place": "where",
+            "reaction": "how others reacted",
+            "later": "what happened afterwards",
+        }.get(self.kind, "that")
+
+
+def _head(words: list[str], start: int) -> str | None:
+    """The head noun of the phrase at `start` ("4 bases in..." -> "bases")."""
+    head = None
+    for word in words[start : start + 4]:
+        if word in STOPWORDS or word == "of":
+            if head is not None and head not in _GENERIC:
+                break
+            continue
+        if not word.isdigit() and word not in _EXACTLY:
+            head = word
+    return head
+
+
+_HOW_MUCH_COST = re.compile(
+    r" how much (?:money )?(?:\w+ ){0,4}(?:cost|costs|spend|spent|pay|paid) "
+    r"| (?:cost|costs|price|budget|expensive|dollars) "
+)
+_REACTION = re.compile(
+    r" (?:react|reacted|reaction|reactions|respond|responded|response) "
+    r"| (?:what|how) (?:did|does|do|has|have) (?![\w ]*\b(?:author|writer|article|piece|text"
+    r"|report|briefing|paper|document|post|op ed|section|paragraph|it|this|u|you)\b)"
+    r"[\w ]{1,30} (?:say|said|think|thought|feel) | (?:said|say) anything "
+)
+_LATER = re.compile(
+    r" (?:happened|happen) (?:after|next|since|later) | since then | afterwards "
+    r"| did it (?:actually )?work | ended up | turned out "
+)
+
+
+def asked_detail(question: str) -> Detail | None:
+    """The kind of detail a question asks for, or None for a general question."""
+    words = normalize(question).split()
+    if not words:
+        return None
+    text = f" {' '.join(words)} "
+    if " how old " in text:
+        return Detail("age")
+    if " how far " in text:
+        return Detail("distance")
+    if " how often " in text:
+        return Detail("frequency")
+    if "%" in question or re.search(
+        r" (?:what|which) (?:percent|percentage|share|proportion) ", text
+    ):
+        return Detail("percent")
+    if _HOW_MUCH_COST.search(text):
+        return Detail("cost")
+    if match := re.search(r" how (?:many|much) ", text):
+        return Detail("number", _head(words, len(text[: match.end()].split())))
+    if re.search(r" how long (?!ago)", text):
+        return Detail("duration")
+    if re.search(r" (?:what|which) (?:exact )?(?:date|day) ", text):
+        return Detail("day")
+    if re.search(r" (?:what|which) year ", text):
+        return Detail("year")
+    if re.search(r" (?:when|whens|what time|what month|how long ago|since when) ", text):
+        return Detail("time")
+    if _REACTION.search(text):
+        return Detail("reaction")
+    if _LATER.search(text):
+        return Detail("later")
+    if re.search(r" (?:where|wheres) ", text):
+        return Detail("place")
+    if re.search(r" (?:who|whos|whom) ", text):
+        return Detail("person")
+    if re.search(r" (?:name|named|called) ", text) and re.search(r" (?:what|whats|which) ", text):
+        return Detail("name", _named(words))
+    for index, word in enumerate(words[:-1]):
+        if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
+            return Detail("name", _head(words, index + 1))
+    return None
+
+
+def _named(words: list[str]) -> str | None:
+    """The thing whose name is asked ("the name of the treaty" -> "treaty")."""
+    for index, word in enumerate(words):
+        if word == "name" and index + 1 < len(words) and words[index + 1] == "of":
+            return _head(words, index + 2)
+    return None
+
+
+_TOKEN = re.compile(r"[^\W_][\w'’-]*")
+
+
+def _bare(token: str) -> str:
+    """A token lower-cased, without a possessive ("China's" -> "china")."""
+    low = token.casefold()
+    return low[:-2] if low.endswith(("'s", "’s")) else low
+
+
+@dataclass(frozen=True, slots=True)
+class EntryText:
+    """An entry's sentences (answer, quotes, cited paragraphs) in the forms the check reads."""
+
+    sentences: tuple[str, ...]  # original case
+    lowered: tuple[str, ...]
+    tokens: tuple[tuple[str, ...], ...]  # original-case word tokens
+    stems: tuple[tuple[str, ...], ...]  # the stem of each token
+    says_absent: bool  # the answer itself says the article leaves something out
+    kinds: frozenset[str]  # the kinds of detail the entry's own phrasings ask for
+
+    @classmethod
+    def of(
+        cls,
+        sentences: Iterable[str],
+        stem: Callable[[str], str],
+        answer: str = "",
+        phrasings: Iterable[str] = (),
+    ) -> EntryText:
+        """Pre-read sentences."""
+        kinds = frozenset(d.kind for d in map(asked_detail, phrasings) if d is not None)
+        kept = tuple(s for s in sentences if s.strip())
+        tokens = tuple(tuple(_TOKEN.findall(s)) for s in kept)
+        return cls(
+            kept,
+            tuple(s.casefold() for s in kept),
+            tokens,
+            tuple(tuple(stem(_bare(t)) for t in ts) for ts in tokens),
+            bool(_SAYS_ABSENT.search(answer)),
+            kinds,
+        )
+
+
+def has_detail(
+    detail: Detail,
+    text: EntryText,
+    topic: Mapping[str, float],
+    near: frozenset[str],
+    question_words: frozenset[str],
+    stem: Callable[[str], str],
+    about: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether the entry's sentences on the question's topic give that kind of detail.
+
+    topic: the question's content stems and their weights; the sentences sharing the most of
+    that weight (at least half the best sentence's share) are the ones read. near: stems of
+    the question's own words, which numeric evidence must stand close to. about: stems of
+    the thing asked about ("carrier"), which a name must be attached to.
+    """
+    if not text.sentences or text.says_absent:
+        return True
+    overlap = [sum(w for s, w in topic.items() if s in set(stems)) for stems in text.stems]
+    best = max(overlap)
+    chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best / 2] or list(
+        range(len(text.sentences))
+    )
+    if detail.kind in text.kinds:
+        return True  # the entry was written to answer just that kind of question
+    if about and not any(a in stems for stems in text.stems for a in about):
+        if detail.kind == "number":
+            return False  # a number of things the entry never mentions
+        about = frozenset()  # then any name on the topic may be the one
+    return any(_found(detail, text, i, near, question_words, about) for i in chosen)
+
+
+def _found(
+    detail: Detail,
+    text: EntryText,
+    i: int,
+    near: frozenset[str],
+    question_words: frozenset[str],
+    about: frozenset[str],
+) -> bool:
+    kind = detail.kind
+    tokens, stems = text.tokens[i], text.stems[i]
+    if kind in ("name", "person", "place"):
+        names = [
+            k
+            for k, t in enumerate(tokens)
+            if k
+            and t[0].isupper()
+            and _bare(t) not in _NOT_NAMES
+            and _bare(t) not in question_words
+            and not (kind == "person" and t.isupper() and len(t) > 1)
+        ]
+        if kind == "place":
+            return any(
+                _bare(w) in _TO_PLACES for n in names for w in tokens[max(0, n - _PLACE_WINDOW) : n]
+            )
+        if kind == "person" or not about:
+            return bool(names)
+        for k, s in enumerate(stems):
+            if s not in about:
+                continue
+            if any(_bare(t) in _LIST_MARKERS for t in tokens[k + 1 : k + 3]):
+                return True
+            # A name just before the thing ("the USS X carrier") or just after ("President Y").
+            before = k - 1
+            while before >= 0 and before not in names and tokens[before][0].isupper():
+                before -= 1
+            if before >= 0 and before in names and k - before <= 2:
+                return True
+            if k + 1 in names:
+                return True
+            # "countries that have ...": a description the question does not already give.
+            if k + 1 < len(tokens) and _bare(tokens[k + 1]) in _DESCRIBING:
+                said = [_bare(t) for t in tokens[k + 2 : k + 8]]
+                new = [w for w in said if w not in STOPWORDS and w not in question_words]
+                if len(new) >= _NEW_WORDS:
+                    return True
+        return False
+    if kind == "number" and about:
+        return any(
+            _NUMBER_RE.fullmatch(_bare(tokens[j]))
+            for k, s in enumerate(stems)
+            if s in about
+            for j in range(max(0, k - 3), k)
+        )
+    pattern = _EVIDENCE.get(kind)
+    if pattern is None:
+        return True
+    if kind not in _NEAR_KINDS or not near:
+        return bool(pattern.search(text.lowered[i]))
+    # The evidence must stand near a word of the question (an age of *what*).
+    anchors = [k for k, s in enumerate(stems) if s in near]
+    for match in pattern.finditer(text.lowered[i]):
+        at = len(_TOKEN.findall(text.lowered[i][: match.start()]))
+        if any(abs(at - k) <= _NEAR for k in anchors):
+            return True
+    return False
