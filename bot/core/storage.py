@@ -40,6 +40,8 @@ GUILDS_DIR = "guilds"
 AUDIT_FILE = "audit.jsonl"
 AuditAction = Literal["add", "edit", "remove"]
 
+# Discord ids (snowflakes) are positive and fit a signed 64-bit integer.
+_SNOWFLAKE_MAX = 2**63 - 1
 # Room for a "-NN" suffix when the plain slug is taken.
 _SLUG_MAX = ID_MAX - 6
 _SLUG_WORD = re.compile(r"[a-z0-9]+")
@@ -154,6 +156,7 @@ class GuildStore:
         self.base = base
         self._lock_timeout = lock_timeout
         self._clock = clock
+        self._ignored: set[Path] = set()
 
     @property
     def guilds_dir(self) -> Path:
@@ -175,8 +178,13 @@ class GuildStore:
         """The servers that have an entries file, sorted."""
         found = []
         for path in self.guilds_dir.glob("*.yaml"):
-            if path.stem.isdigit() and int(path.stem) > 0:
-                found.append(int(path.stem))
+            stem = path.stem
+            # isdigit() alone accepts "①" and "²", which int() refuses.
+            if stem.isascii() and stem.isdigit() and 0 < int(stem) <= _SNOWFLAKE_MAX:
+                found.append(int(stem))
+            elif path not in self._ignored:
+                self._ignored.add(path)
+                _log.warning("%s is not named after a server id; ignoring it", path)
         return sorted(found)
 
     def read(self, guild_id: int) -> EntryFile:

@@ -437,3 +437,20 @@ def test_a_refused_change_never_points_at_a_line_of_an_unwritten_file(library: L
     (problem,) = caught.value.problems
     assert "already used by entry 'deterrence'" in problem.message
     assert problem.line is None and problem.column is None
+
+
+def test_file_names_that_are_not_server_ids_are_ignored_with_a_warning(
+    small_knowledge: Path, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    guilds = data_dir / "guilds"
+    guilds.mkdir(parents=True)
+    for name in ("①", "²", str(2**63), "1" * 30, "notes"):
+        (guilds / f"{name}.yaml").write_text("entries: []\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="bot.core.storage"):
+        library = Library(small_knowledge, data_dir)
+        assert library.refresh() == []
+    assert library.store.guild_ids() == []
+    warned = [
+        r.getMessage() for r in caplog.records if "not named after a server id" in r.getMessage()
+    ]
+    assert len(warned) == 5  # once each, not on every refresh
