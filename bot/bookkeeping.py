@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.core.stats import EntryStats, Gap, Stats, VoteResult
+from bot.core.stats import Counters, EntryStats, Gap, VoteResult
 
 __all__ = ["READ_TIMEOUT", "WRITE_TIMEOUT", "Bookkeeping", "StatsUnavailable"]
 
@@ -41,7 +41,7 @@ class Bookkeeping:
 
     def __init__(
         self,
-        stats: Stats,
+        stats: Counters,
         *,
         write_timeout: float = WRITE_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,

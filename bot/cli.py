@@ -7,10 +7,11 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .cli_store import add_store_commands, check_entries_args
 from .core.coverage import coverage_lines, sentence_coverage
 from .core.errors import KnowledgeError, Problem, describe_os_error
 from .core.evaluation import RATES, load_eval_set, run_eval
@@ -22,8 +23,7 @@ from .core.storage import GUILDS_DIR
 from .settings import Settings, SettingsError, load_settings, parse_snowflake
 
 if TYPE_CHECKING:
-    from .core.library import Library
-    from .core.models import Entry
+    pass
 
 __all__ = ["format_reply", "main", "plural"]
 
@@ -166,23 +166,75 @@ def _load_matcher(args: argparse.Namespace) -> Matcher | int:
         return _fail(error)
 
 
-def _cmd_ask(args: argparse.Namespace) -> int:
-    matcher = _load_matcher(args)
-    if isinstance(matcher, int):
-        return matcher
-    questions: Sequence[str]
+def _question_lines(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
+    """(question, server) pairs: the argument, or stdin lines (text, or with --json a JSON
+    object {"question": …, "guild": "ID"}), read one at a time so replies stream in order."""
     if args.question is not None:
-        questions = [args.question]
-    else:
-        questions = [line.rstrip("\r\n") for line in sys.stdin]
-    for question in questions:
-        reply = matcher.reply(question, chat=args.chat)
-        if args.json:
-            print(json.dumps(reply.to_json_dict(), ensure_ascii=False), flush=False)
+        yield args.question, args.guild
+        return
+    for number, raw in enumerate(sys.stdin, start=1):
+        line = raw.rstrip("\r\n")
+        if args.json and line.lstrip().startswith("{"):
+            try:
+                item = json.loads(line)
+                question = item["question"]
+                guild = item.get("guild", args.guild)
+                guild = None if guild is None else int(guild)
+                if not isinstance(question, str) or (guild is not None and guild <= 0):
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise _BadLine(
+                    f'stdin line {number}: expected {{"question": "…", "guild": "ID"}}'
+                ) from None
+            yield question, guild
         else:
-            print(format_reply(reply, matcher.kb, chat=args.chat))
-            if len(questions) > 1:
-                print()
+            yield line, args.guild
+
+
+class _BadLine(Exception):
+    """A stdin line of `ask --json` that is neither text nor the documented object."""
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from .cli_store import open_library
+
+    shipped = _load_matcher(args)
+    if isinstance(shipped, int):
+        return shipped
+    library = None
+
+    def matcher_for(guild: int | None) -> Matcher:
+        nonlocal library
+        if guild is None:
+            return shipped
+        if library is None:
+            # Opened on the first question for a server: plain asks never touch the store.
+            library = open_library(_settings(args))
+        return library.matcher_for(guild)
+
+    several = args.question is None
+    try:
+        for question, guild in _question_lines(args):
+            matcher = matcher_for(guild)
+            reply = matcher.reply(question, chat=args.chat)
+            if args.json:
+                print(json.dumps(reply.to_json_dict(), ensure_ascii=False), flush=several)
+            else:
+                print(format_reply(reply, matcher.kb, chat=args.chat))
+                if several:
+                    print(flush=True)
+    except _BadLine as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except SettingsError as error:
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    except KnowledgeError as error:
+        return _fail(error)
+    finally:
+        if library is not None:
+            library.store.close()
     sys.stdout.flush()
     return 0
 
@@ -297,97 +349,6 @@ def _cmd_health(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
-def _cmd_entries(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from .core.library import Library
-    from .core.loader import validation_messages
-    from .core.models import Entry
-    from .core.storage import slug_for
-
-    settings = _settings(args)
-    try:
-        library = Library(
-            settings.knowledge_dir,
-            settings.data_dir,
-            settings.match_settings(),
-            semantic=SemanticModel(settings.model_cache_dir),
-        )
-        unserved = library.unserved_for(args.guild)
-        if args.action == "list":
-            # Served and unserved entries, in the file's order.
-            for entry in library.store.read(args.guild).stored:
-                note = f"  (not served: {unserved[entry.id][1]})" if entry.id in unserved else ""
-                print(f"{entry.id}: {entry.question}{note}")
-            return 0
-        if args.action == "remove":
-            removed = library.remove_entry(args.guild, args.id, actor_id=args.actor)
-            print(f"removed {removed.id}")
-            return 0
-        fields = _entry_fields(args)
-        if args.action == "add":
-            taken = set(library.knowledge_for(args.guild).by_id) | set(unserved)
-            fields.setdefault("id", args.id or slug_for(args.question, taken))
-            saved = library.add_entry(args.guild, Entry.model_validate(fields), args.actor)
-        else:
-            current = _server_entry(library, args.guild, args.id)
-            if current is None:
-                where = (
-                    "is part of the shipped FAQ and is read-only here; edit knowledge/faq.yaml"
-                    if args.id in library.base.by_id
-                    else f"is not an entry of server {args.guild}"
-                )
-                print(f"error: '{args.id}' {where}", file=sys.stderr)
-                return 1
-            if "paragraph" in fields or "quote" in fields:
-                old = current.sources[0] if current.sources else None
-                paragraph = fields.pop("paragraph", old.paragraph if old else None)
-                quote = fields.pop("quote", old.quote if old else None)
-                if paragraph is None or quote is None:
-                    print(
-                        "error: this entry has no source: give --paragraph and --quote",
-                        file=sys.stderr,
-                    )
-                    return 1
-                fields["sources"] = [{"paragraph": paragraph, "quote": quote}]
-            # Only the fields given change; the rest (alternates, source, tags) stay.
-            changed = Entry.model_validate({**current.model_dump(), **fields})
-            saved = library.edit_entry(args.guild, changed, actor_id=args.actor)
-        print(f"saved {saved.id}")
-        return 0
-    except KnowledgeError as error:
-        return _fail(error)
-    except ValidationError as error:
-        for _loc, message in validation_messages(error):
-            print(f"error: {message}", file=sys.stderr)
-        return 1
-
-
-def _entry_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The entry fields given on the command line (and only those)."""
-    fields: dict[str, Any] = {}
-    for name in ("question", "answer", "paragraph", "quote"):
-        if getattr(args, name) is not None:
-            fields[name] = getattr(args, name)
-    if args.alternate is not None:
-        fields["alternates"] = tuple(args.alternate)
-    if args.tag is not None:
-        fields["tags"] = tuple(args.tag)
-    if args.action == "add" and ("paragraph" in fields or "quote" in fields):
-        fields["sources"] = [
-            {"paragraph": fields.pop("paragraph", None), "quote": fields.pop("quote", None)}
-        ]
-    return fields
-
-
-def _server_entry(library: Library, guild_id: int, entry_id: str) -> Entry | None:
-    """A server's own entry by id, served or not (None when it has none)."""
-    for entry in library.store.read(guild_id).stored:
-        if entry.id == entry_id:
-            return entry
-    return None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faqbot", description="An FAQ bot for one article, with sources."
@@ -420,6 +381,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question; omit to read lines from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--chat", action="store_true", help="use the auto-answer listener's rules")
+    ask.add_argument("--guild", type=_snowflake, help="answer with this server's entries too")
     ask.set_defaults(func=_cmd_ask)
     add("console", "an interactive prompt that answers as the bot does in chat").set_defaults(
         func=_cmd_console
@@ -443,36 +405,18 @@ def _parser() -> argparse.ArgumentParser:
     health = add("health", "ask the running bot's /healthz (FAQ_HEALTH_PORT); exit 1 unless ok")
     health.add_argument("--port", type=int, help="the port (default: FAQ_HEALTH_PORT)")
     health.set_defaults(func=_cmd_health)
-    entries = add("entries", "add, edit, remove or list a server's moderator entries")
-    entries.add_argument("action", choices=["add", "edit", "remove", "list"])
-    entries.add_argument("--guild", type=_snowflake, required=True, help="server (guild) id")
-    entries.add_argument("--id", help="entry id (edit, remove; optional for add)")
-    entries.add_argument("--question")
-    entries.add_argument("--alternate", action="append", help="another phrasing (repeat)")
-    entries.add_argument("--answer")
-    entries.add_argument("--paragraph", type=int)
-    entries.add_argument("--quote")
-    entries.add_argument("--tag", action="append")
-    entries.add_argument(
-        "--actor", type=_snowflake, default=0, help="user id recorded as the author"
-    )
-    entries.set_defaults(func=_cmd_entries)
+    add_store_commands(commands, add, _snowflake)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
-    if args.command == "entries" and args.action in {"add", "edit"}:
-        # An edit changes only the fields it is given.
-        needed = ("question", "answer") if args.action == "add" else ("id",)
-        missing = [f for f in needed if getattr(args, f) is None]
+    if args.command == "entries":
+        missing = check_entries_args(args)
         if missing:
-            print(f"error: entries {args.action} needs --{', --'.join(missing)}", file=sys.stderr)
+            print(f"error: {missing}", file=sys.stderr)
             return 2
-    if args.command == "entries" and args.action == "remove" and args.id is None:
-        print("error: entries remove needs --id", file=sys.stderr)
-        return 2
     try:
         status: int = args.func(args)
     except BrokenPipeError:  # e.g. `faqbot eval ... | head`: stop quietly

@@ -23,8 +23,9 @@ from bot.bookkeeping import Bookkeeping
 from bot.core.errors import KnowledgeError, describe_os_error
 from bot.core.library import Library
 from bot.core.matching.semantic import SemanticModel
-from bot.core.models import Reply
-from bot.core.stats import AsyncStats, Stats
+from bot.core.models import KnowledgeBase, Reply
+from bot.core.stats import AsyncStats, Counters
+from bot.core.store import Store, open_store
 from bot.embeds import problem_line, problems_embed
 from bot.health import HealthServer
 from bot.logs import configure_logging as setup_logging
@@ -239,7 +240,7 @@ class FaqBot(commands.AutoShardedBot):
 
 
 def create_bot(
-    settings: Settings, library: Library, stats: Stats | AsyncStats | Bookkeeping
+    settings: Settings, library: Library, stats: Counters | AsyncStats | Bookkeeping
 ) -> FaqBot:
     """The bot, wired to its dependencies (stats on a worker of their own, with deadlines)."""
     if isinstance(stats, AsyncStats):
@@ -251,11 +252,23 @@ def create_bot(
 async def start_bot(
     settings: Settings, *, retry_delay: float = 1.0, max_retry_delay: float = 60.0
 ) -> None:
-    """Load the knowledge, open the stats, and run the bot until it is closed.
+    """Open the store, load the knowledge, and run the bot until it is closed.
 
-    When Discord cannot be reached at start, it tries again after `retry_delay` seconds,
-    doubling up to `max_retry_delay`, with one warning line per try.
+    A database that is down at start is retried (one log line says so); once running, the
+    bot answers from memory whatever the store does. When Discord cannot be reached at start,
+    it tries again after `retry_delay` seconds, doubling up to `max_retry_delay`, with one
+    warning line per try.
     """
+
+    def make_store(base: KnowledgeBase) -> Store:
+        return open_store(
+            base,
+            data_dir=settings.data_dir,
+            database_url=settings.database,
+            retention_days=settings.retention_days,
+            wait=True,
+        )
+
     library = await asyncio.to_thread(
         functools.partial(
             Library,
@@ -264,9 +277,11 @@ async def start_bot(
             settings.match_settings(),
             overlay_cache=settings.overlay_cache,
             semantic=SemanticModel(settings.model_cache_dir),
+            store=make_store,
         )
     )
-    stats = await asyncio.to_thread(Stats, settings.data_dir / STATS_FILE)
+    stats = library.store
+    prune_task = asyncio.create_task(_prune_daily(stats, settings.retention_days))
     health: HealthServer | None = None
     try:
         if settings.health_port is not None:
@@ -296,7 +311,22 @@ async def start_bot(
     finally:
         if health is not None:
             await health.close()
+        prune_task.cancel()
         await asyncio.to_thread(stats.close)
+
+
+async def _prune_daily(store: Store, retention_days: int) -> None:
+    """Drop asked-question text past FAQ_RETENTION_DAYS, at start and then once a day."""
+    while True:
+        try:
+            pruned = await asyncio.to_thread(store.prune, retention_days)
+            if pruned:
+                _log.info(
+                    "pruned the text of %d questions older than %d days", pruned, retention_days
+                )
+        except Exception as exc:
+            _log.warning("pruning old questions failed (%s); trying again tomorrow", exc)
+        await asyncio.sleep(86_400)
 
 
 def _shards_label(settings: Settings) -> str:

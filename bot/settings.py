@@ -32,7 +32,7 @@ _log = logging.getLogger(__name__)
 
 # Discord snowflakes are positive and fit a signed 64-bit integer.
 SNOWFLAKE_MAX = 2**63 - 1
-_SECRET_NAMES = frozenset({"DISCORD_TOKEN"})
+_SECRET_NAMES = frozenset({"DISCORD_TOKEN", "FAQ_DATABASE_URL"})
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 _Snowflake = Annotated[int, Field(gt=0, le=SNOWFLAKE_MAX)]
 
@@ -141,6 +141,25 @@ class Settings(BaseSettings):
     overlay_cache: int = Field(
         default=DEFAULT_OVERLAY_CACHE, ge=1, le=1_000_000, validation_alias="FAQ_OVERLAY_CACHE"
     )
+    # PostgreSQL instead of the data dir's files; it holds a password, so it is a secret.
+    database_url: SecretStr | None = Field(default=None, validation_alias="FAQ_DATABASE_URL")
+    retention_days: int = Field(default=90, ge=1, le=3650, validation_alias="FAQ_RETENTION_DAYS")
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database_url(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            from bot.core.store.postgres import validate_url
+
+            problem = validate_url(value.strip())
+            if problem:
+                raise ValueError(problem)
+            return value.strip()
+        return value
 
     @field_validator("auto_answer_channels", mode="before")
     @classmethod
@@ -264,6 +283,11 @@ class Settings(BaseSettings):
     def model_cache_dir(self) -> Path:
         """FAQ_CACHE_DIR, or `cache` in the data directory."""
         return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
+
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL URL, or None for the embedded store; never log it (use safe_url)."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     def match_settings(self) -> MatchSettings:
         """The matcher's settings with the thresholds this environment overrides."""

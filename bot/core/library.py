@@ -1,10 +1,12 @@
 """The service the Discord adapter and the console use: per-server knowledge and hot reload.
 
 Each server sees the shipped FAQ plus its moderator entries, through a matcher cached until
-either changes.
+either changes. Entries, per-server settings and stats live in a `Store` (files or PostgreSQL);
+the Library keeps what questions need in memory and learns of changes from the store.
 
-Reads (`knowledge_for`, `matcher_for`) never touch the disk and are cheap enough for every
-message. Writes and `refresh` do file I/O: call them from a worker thread when on an event loop.
+Reads (`knowledge_for`, `matcher_for`, `settings_for`) never touch the disk or the database and
+are cheap enough for every message. Writes and `refresh` do I/O: call them from a worker thread
+when on an event loop.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import KnowledgeError, Problem
-from .loader import EntryFile, entry_problems, load_entry_file, load_knowledge
+from .loader import EntryFile, entry_problems, load_knowledge
 from .matcher import Matcher, MatchSettings
 from .matching.semantic import SemanticModel
 from .models import Entry, KnowledgeBase
-from .storage import GuildStore, slug_for
+from .storage import slug_for
+from .store import GuildChange, GuildSettings, Store, open_store
 from .text import phrasing_key
 
 __all__ = ["DEFAULT_OVERLAY_CACHE", "KNOWLEDGE_FILES", "Library"]
@@ -44,20 +47,6 @@ def _stamp(path: Path) -> _Stamp | None:
     except FileNotFoundError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-# A stamp no file has: the server's file must be read again at the next refresh.
-_STALE: _Stamp = (-1, -1, -1)
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """A server file as read (or rejected) against `base`, before it is swapped in."""
-
-    guild_id: int
-    stamp: _Stamp | None
-    base: KnowledgeBase
-    content: EntryFile | KnowledgeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +90,13 @@ class Library:
         *,
         overlay_cache: int = DEFAULT_OVERLAY_CACHE,
         semantic: SemanticModel | None = None,
+        store: Store | Callable[[KnowledgeBase], Store] | None = None,
     ) -> None:
         """`overlay_cache`: how many servers' matchers (overlays) stay built at once.
 
         `semantic`: the multilingual model for Korean questions, shared by every matcher.
+        `store`: a Store, or a function making one from the shipped knowledge (default: the
+        embedded store in `data_dir`).
         """
         if overlay_cache < 1:
             raise ValueError(f"overlay_cache must be at least 1, not {overlay_cache}")
@@ -114,15 +106,20 @@ class Library:
         self._semantic = semantic
         # Serialises everything that replaces state (refresh, edits); readers never take it.
         self._write_lock = threading.RLock()
-        # One refresh at a time; it reads files before taking the write lock.
+        # One refresh at a time; it reads before taking the write lock.
         self._refresh_lock = threading.Lock()
         self._matcher_lock = threading.Lock()
         # Stamped before reading, so a change made while we read is picked up next time.
         self._shipped_seen = self._shipped_stamp()
         self._base = load_knowledge(self.knowledge_dir)
-        self.store = GuildStore(self.data_dir, self._base)
+        if store is None:
+            self.store: Store = open_store(self._base, data_dir=self.data_dir)
+        elif callable(store) and not isinstance(store, Store):
+            self.store = store(self._base)
+        else:
+            self.store = store
+            self.store.base = self._base
         self._guilds: dict[int, _Guild] = {}
-        self._guild_seen: dict[int, _Stamp | None] = {}
         # What is wrong now: a server's rejected file, and the shipped knowledge's.
         self._rejected: dict[int, KnowledgeError] = {}
         self._shipped_rejected: KnowledgeError | None = None
@@ -131,8 +128,13 @@ class Library:
         self._shipped_lock = threading.Lock()
         # Server -> its knowledge and matcher, least recently used first.
         self._matchers: OrderedDict[int, tuple[KnowledgeBase, Matcher]] = OrderedDict()
-        with self._write_lock:
-            errors = self._apply_guilds(self._read_guilds(self._base, force=True))
+        self._guild_settings: dict[int, GuildSettings] = {}
+        # Errors of changes loaded by the store's listener, handed out by the next refresh.
+        self._pending_errors: list[KnowledgeError] = []
+        # Per server, which read is the latest (see _load_guild).
+        self._generations: dict[int, int] = {}
+        self.store.subscribe(self._on_change)
+        errors = self._load_all()
         # Kept so the adapter can post them to the mod-log channel once it is connected.
         self.startup_errors: tuple[KnowledgeError, ...] = tuple(errors)
 
@@ -189,42 +191,59 @@ class Library:
                 _log.debug("built the shipped matcher (%d entries)", len(base.entries))
             return shipped[1]
 
+    def settings_for(self, guild_id: int | None) -> GuildSettings:
+        """A server's own settings from memory (all defaults when it set nothing)."""
+        if guild_id is None:
+            return GuildSettings()
+        return self._guild_settings.get(guild_id) or GuildSettings()
+
+    def set_settings(self, guild_id: int, settings: GuildSettings, actor_id: int) -> GuildSettings:
+        """Save a server's settings (GuildSettings() resets them); they apply at once."""
+        return self.store.set_guild_settings(guild_id, settings, actor_id)
+
     def new_entry_id(self, guild_id: int, question: str) -> str:
-        """A fresh id for a new entry of that server, made from its question."""
+        """A likely id for a new entry (add_entry with pick_id settles it under the lock)."""
         return slug_for(question, self.knowledge_for(guild_id).by_id)
 
-    def add_entry(self, guild_id: int, entry: Entry, actor_id: int) -> Entry:
-        """Validate and save a new moderator entry; it serves at once."""
-        with self._write_lock:
-            saved = self.store.add(guild_id, entry, actor_id)
-            self._reload_guild(guild_id)
-        return saved
+    def add_entry(
+        self,
+        guild_id: int,
+        entry: Entry,
+        actor_id: int,
+        *,
+        pick_id: bool = False,
+        keep_stamps: bool = False,
+    ) -> Entry:
+        """Validate and save a new moderator entry; it serves at once.
 
-    def edit_entry(self, guild_id: int, entry: Entry, actor_id: int) -> Entry:
+        With `pick_id` the id is made from the question under the store's lock, with a suffix
+        when taken (two moderators adding the same question both succeed).
+        """
+        return self.store.add_entry(
+            guild_id, entry, actor_id, pick_id=pick_id, keep_stamps=keep_stamps
+        )
+
+    def edit_entry(
+        self, guild_id: int, entry: Entry, actor_id: int, *, keep_stamps: bool = False
+    ) -> Entry:
         """Validate and save a changed moderator entry; it serves at once."""
-        with self._write_lock:
-            saved = self.store.edit(guild_id, entry, actor_id)
-            self._reload_guild(guild_id)
-        return saved
+        return self.store.edit_entry(guild_id, entry, actor_id, keep_stamps=keep_stamps)
 
     def remove_entry(self, guild_id: int, entry_id: str, actor_id: int) -> Entry:
         """Delete a moderator entry and return it."""
-        with self._write_lock:
-            removed = self.store.remove(guild_id, entry_id, actor_id)
-            self._reload_guild(guild_id)
-        return removed
+        return self.store.remove_entry(guild_id, entry_id, actor_id)
 
     def refresh(self) -> list[KnowledgeError]:
-        """Reload whatever changed on disk; return (and log) the errors of rejected files.
+        """Reload whatever changed; return (and log) the errors of rejected files.
 
-        Files are read and validated before the write lock is taken, so a slow or hostile file
-        never holds up a moderator's edit; the lock only guards swapping the results in.
+        Files and rows are read and validated before the write lock is taken, so a slow or
+        hostile file never holds up a moderator's edit; the lock only guards swapping results in.
         """
         with self._refresh_lock:
             errors: list[KnowledgeError] = []
             stamp = self._shipped_stamp()
-            base = self._base
             if stamp != self._shipped_seen:
+                self._shipped_seen = stamp
                 try:
                     base = load_knowledge(self.knowledge_dir)
                 except KnowledgeError as exc:
@@ -235,19 +254,19 @@ class Library:
                         exc,
                     )
                     errors.append(exc)
-                    self._shipped_seen = stamp
                     self._shipped_rejected = exc
-            base_changed = base is not self._base
-            # Server files are checked against the shipped entries, so a new base rechecks all.
-            read = self._read_guilds(base, force=base_changed)
-            with self._write_lock:
-                if base_changed:
-                    self._shipped_seen = stamp
-                    self._shipped_rejected = None
-                    self._base = base
+                else:
+                    # Server entries are checked against the shipped ones: a new base rechecks all.
                     self.store.base = base
+                    with self._write_lock:
+                        self._base = base
+                        self._shipped_rejected = None
                     _log.info("reloaded %s: %d entries", self.knowledge_dir, len(base.entries))
-                errors.extend(self._apply_guilds(read))
+                    errors.extend(self._load_all())
+            self.store.poll()
+            with self._write_lock:
+                errors.extend(self._pending_errors)
+                self._pending_errors.clear()
             return errors
 
     async def watch(
@@ -276,64 +295,6 @@ class Library:
     def _shipped_stamp(self) -> tuple[_Stamp | None, ...]:
         return tuple(_stamp(self.knowledge_dir / name) for name in KNOWLEDGE_FILES)
 
-    def _read_guilds(self, base: KnowledgeBase, *, force: bool) -> list[_Read]:
-        """Read and validate the server files that changed (all with `force`), without locks."""
-        found: list[_Read] = []
-        seen = self._guild_seen.copy()  # writers may add to it meanwhile
-        for guild_id in sorted(set(self.store.guild_ids()) | set(seen)):
-            path = self.store.path_for(guild_id)
-            stamp = _stamp(path)
-            if not force and stamp == seen.get(guild_id):
-                continue
-            content: EntryFile | KnowledgeError
-            try:
-                if stamp is None:
-                    content = EntryFile((), {})
-                else:
-                    content = load_entry_file(
-                        path,
-                        base.article,
-                        shipped=False,
-                        reserved=base.entries,
-                        keep_clashes=True,
-                    )
-            except KnowledgeError as exc:
-                content = exc
-            found.append(_Read(guild_id, stamp, base, content))
-        return found
-
-    def _apply_guilds(self, read: Iterable[_Read]) -> list[KnowledgeError]:
-        """Swap in what `_read_guilds` found; the caller holds the write lock."""
-        errors: list[KnowledgeError] = []
-        for item in read:
-            if item.base is not self._base or _stamp(self.store.path_for(item.guild_id)) != (
-                item.stamp
-            ):
-                # Written (or the base swapped) since it was read: read it again next time.
-                self._guild_seen[item.guild_id] = _STALE
-                continue
-            self._guild_seen[item.guild_id] = item.stamp
-            if isinstance(item.content, KnowledgeError):
-                item.content.guild_id = item.guild_id
-                self._rejected[item.guild_id] = item.content
-                self._keep_last_good(item.guild_id, item.content)
-                errors.append(item.content)
-            else:
-                self._rejected.pop(item.guild_id, None)
-                unserved = {
-                    e.id: (e, item.content.unserved[e.id])
-                    for e in item.content.stored
-                    if e.id in item.content.unserved
-                }
-                newly = self._set_guild(
-                    item.guild_id, item.content.entries, item.content.synonyms, unserved
-                )
-                if newly:
-                    unserved_error = self._unserved_error(item.guild_id, newly)
-                    unserved_error.guild_id = item.guild_id
-                    errors.append(unserved_error)
-        return errors
-
     def rejected_for(self, guild_id: int | None) -> tuple[KnowledgeError, ...]:
         """What is rejected now and affects that server: the shipped files, then its own."""
         found = [self._shipped_rejected] if self._shipped_rejected is not None else []
@@ -354,7 +315,8 @@ class Library:
         self, guild_id: int, newly: Mapping[str, tuple[Entry, str]]
     ) -> KnowledgeError:
         """Newly unserved entries as one error, so they are logged and reported once."""
-        name = str(self.store.path_for(guild_id))
+        path_for = getattr(self.store, "path_for", None)
+        name = str(path_for(guild_id)) if path_for is not None else f"server {guild_id}"
         error = KnowledgeError(
             [
                 Problem(name, f"not served: {reason}; edit or remove it", entry_id=entry_id)
@@ -369,36 +331,89 @@ class Library:
         )
         return error
 
-    def _reload_guild(self, guild_id: int) -> None:
-        """Pick up a server's file right after this process wrote it; caller holds the lock."""
-        self._apply_guilds(self._read_guilds_now([guild_id]))
+    def _load_all(self) -> list[KnowledgeError]:
+        """(Re)load every server's entries and settings, reading outside the write lock."""
+        settings = self.store.all_guild_settings()
+        with self._write_lock:
+            self._guild_settings = settings
+            known = set(self._guilds)
+        errors: list[KnowledgeError] = []
+        for guild_id in sorted(set(self.store.guild_ids()) | known):
+            error = self._load_guild(guild_id)
+            if error is not None:
+                errors.append(error)
+        return errors
 
-    def _read_guilds_now(self, guild_ids: Iterable[int]) -> list[_Read]:
-        found: list[_Read] = []
-        for guild_id in guild_ids:
-            stamp = _stamp(self.store.path_for(guild_id))
-            content: EntryFile | KnowledgeError
+    def _on_change(self, change: GuildChange) -> None:
+        """The store says a server changed (here or in another process): load it again."""
+        if change.what == "settings":
             try:
-                content = self.store.read(guild_id)
+                settings = self.store.guild_settings(change.guild_id)
             except KnowledgeError as exc:
-                content = exc
-            found.append(_Read(guild_id, stamp, self._base, content))
-        return found
+                _log.error("server %s: rejected its changed settings:\n%s", change.guild_id, exc)
+                with self._write_lock:
+                    self._pending_errors.append(exc)
+                return
+            with self._write_lock:
+                if settings.is_default:
+                    self._guild_settings.pop(change.guild_id, None)
+                else:
+                    self._guild_settings[change.guild_id] = settings
+            return
+        error = self._load_guild(change.guild_id)
+        if error is not None:
+            with self._write_lock:
+                self._pending_errors.append(error)
+
+    def _load_guild(self, guild_id: int) -> KnowledgeError | None:
+        """Read one server's entries (no lock held), then swap them in under the write lock.
+
+        A newer read of the same server started meanwhile (an edit while a slow hot reload was
+        parsing) wins: an older result is dropped rather than put back over it.
+        """
+        with self._write_lock:
+            generation = self._generations.get(guild_id, 0) + 1
+            self._generations[guild_id] = generation
+        base = self.store.base
+        content: EntryFile | KnowledgeError
+        try:
+            content = self.store.read_entries(guild_id)
+        except KnowledgeError as exc:
+            content = exc
+        with self._write_lock:
+            if self._generations.get(guild_id) != generation or base is not self._base:
+                return None
+            if isinstance(content, KnowledgeError):
+                content.guild_id = guild_id
+                self._rejected[guild_id] = content
+                self._keep_last_good(guild_id, content)
+                return content
+            self._rejected.pop(guild_id, None)
+            unserved = {
+                e.id: (e, content.unserved[e.id])
+                for e in content.stored
+                if e.id in content.unserved
+            }
+            newly = self._set_guild(guild_id, content.entries, content.synonyms, unserved)
+        if not newly:
+            return None
+        unserved_error = self._unserved_error(guild_id, newly)
+        unserved_error.guild_id = guild_id
+        return unserved_error
 
     def _keep_last_good(self, guild_id: int, exc: KnowledgeError) -> None:
-        """A server's file is invalid: keep serving its last good entries, if any."""
+        """A server's entries are invalid: keep serving its last good ones, if any."""
         last = self._guilds.get(guild_id)
         if last is None:
             _log.error(
-                "server %s: its entries file is invalid, so it gets the shipped FAQ only "
-                "until the file is fixed (the file is kept as is):\n%s",
+                "server %s: its entries are invalid, so it gets the shipped FAQ only until "
+                "they are fixed (nothing is deleted):\n%s",
                 guild_id,
                 exc,
             )
             return
         _log.error(
-            "server %s: rejected the changed entries file; still serving the last good "
-            "entries:\n%s",
+            "server %s: rejected its changed entries; still serving the last good ones:\n%s",
             guild_id,
             exc,
         )
@@ -416,6 +431,14 @@ class Library:
         base = self._base
         unserved = dict(unserved or {})
         last = self._guilds.get(guild_id)
+        if (
+            last is not None
+            and last.base is base
+            and last.entries == entries
+            and last.synonyms == synonyms
+            and last.unserved == unserved
+        ):
+            return {}  # Our own write, announced again by the store: keep the matcher.
         before = last.unserved if last is not None else {}
         newly = {k: v for k, v in unserved.items() if before.get(k, (None, None))[1] != v[1]}
         if not entries and not synonyms and not unserved:

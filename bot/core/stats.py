@@ -9,43 +9,83 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sqlite3
 import threading
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from .text import MAX_QUERY_CHARS, normalize
 
-__all__ = ["AsyncStats", "EntryStats", "Gap", "Stats", "VoteResult"]
+__all__ = ["AsyncStats", "Counters", "EntryStats", "Gap", "Stats", "VoteResult"]
 
 _log = logging.getLogger(__name__)
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS asks (
     id INTEGER PRIMARY KEY,
     ts TEXT NOT NULL,
     guild_id INTEGER,             -- NULL outside a server (DMs)
     message_id INTEGER,           -- the bot's answer message, which votes point at
-    question TEXT NOT NULL,       -- as asked, cut to MAX_QUERY_CHARS
+    question TEXT NOT NULL,       -- as asked, cut to MAX_QUERY_CHARS; '' once past retention
     question_key TEXT NOT NULL,   -- text.normalize(question): what gaps group by
     entry_id TEXT,
-    answered INTEGER NOT NULL
+    answered INTEGER NOT NULL,
+    user_id INTEGER               -- who asked (for forget-user); NULL once past retention
 );
-CREATE INDEX IF NOT EXISTS asks_by_guild_key ON asks (guild_id, question_key);
-CREATE INDEX IF NOT EXISTS asks_by_message ON asks (message_id);
 CREATE TABLE IF NOT EXISTS votes (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,     -- 0 once past retention
+    guild_id INTEGER,
+    entry_id TEXT NOT NULL,
+    helpful INTEGER NOT NULL,
+    ts TEXT NOT NULL
+);
+"""
+# Version 1 keyed votes by (message_id, user_id): one vote per answer message, so asking again
+# gave a member another vote on the same entry.
+_MIGRATE_1_TO_2 = """
+ALTER TABLE asks ADD COLUMN user_id INTEGER;
+ALTER TABLE votes RENAME TO votes_v1;
+CREATE TABLE votes (
+    id INTEGER PRIMARY KEY,
     message_id INTEGER NOT NULL,
     user_id INTEGER NOT NULL,
     guild_id INTEGER,
     entry_id TEXT NOT NULL,
     helpful INTEGER NOT NULL,
-    ts TEXT NOT NULL,
-    PRIMARY KEY (message_id, user_id)
+    ts TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS votes_by_guild ON votes (guild_id, entry_id);
+INSERT INTO votes (message_id, user_id, guild_id, entry_id, helpful, ts)
+    SELECT message_id, user_id, guild_id, entry_id, helpful, ts FROM votes_v1;
+DROP TABLE votes_v1;
+DROP INDEX IF EXISTS votes_by_guild;
 """
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS asks_by_guild_key ON asks (guild_id, question_key);
+CREATE INDEX IF NOT EXISTS asks_by_guild_entry ON asks (guild_id, entry_id, answered);
+CREATE INDEX IF NOT EXISTS asks_by_message ON asks (message_id);
+CREATE INDEX IF NOT EXISTS asks_by_ts ON asks (ts);
+CREATE INDEX IF NOT EXISTS asks_by_user ON asks (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS votes_by_member ON votes (user_id, guild_id, entry_id, ts);
+CREATE INDEX IF NOT EXISTS votes_by_message ON votes (message_id);
+CREATE INDEX IF NOT EXISTS votes_by_guild_entry ON votes (guild_id, entry_id, helpful);
+CREATE INDEX IF NOT EXISTS votes_by_ts ON votes (ts);
+"""
+
+# A member's votes on one entry within this window count once.
+VOTE_WINDOW = dt.timedelta(hours=24)
+# `gaps` looks at most at this many of a server's latest questions, within the retention window.
+GAPS_SCAN_LIMIT = 50_000
+# `entry_stats` returns at most this many entries.
+ENTRY_STATS_LIMIT = 200
+DEFAULT_RETENTION_DAYS = 90
 
 
 class VoteResult(StrEnum):
@@ -76,28 +116,112 @@ class Gap:
     not_helpful: int
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
 
 
 class Stats:
-    """The counters database; safe to call from several threads."""
+    """The counters database; safe to call from several threads.
 
-    def __init__(self, path: Path) -> None:
+    A corrupt file is moved aside (`stats.sqlite3.corrupt-<time>`) and a new one started, with
+    a warning; a data dir where no database can be written keeps counts in memory only.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection behind a lock: SQLite serialises writers anyway, and the calls are tiny.
-        self._conn = sqlite3.connect(
-            self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-        )
+        self.retention_days = retention_days
+        self._clock = clock
         self._lock = threading.Lock()
-        with self._lock:
-            mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                _log.warning("%s: SQLite refused WAL mode (got %s)", self.path, mode)
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(_SCHEMA)
-            self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        self.in_memory = False
+        try:
+            self._conn = self._open(self.path)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _is_corrupt(exc):
+                self._conn = self._open_in_memory(exc)
+            else:
+                aside = self._move_aside(exc)
+                try:
+                    self._conn = self._open(self.path)
+                except sqlite3.DatabaseError as again:
+                    self._conn = self._open_in_memory(again)
+                else:
+                    _log.warning(
+                        "%s was corrupt (%s): moved it to %s and started new counts",
+                        self.path,
+                        exc,
+                        aside.name,
+                    )
+        except OSError as exc:
+            self._conn = self._open_in_memory(exc)
+
+    def _open(self, path: Path | str) -> sqlite3.Connection:
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection behind a lock: SQLite serialises writers anyway, and the calls are tiny.
+        conn = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
+        try:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() not in {"wal", "memory"}:
+                _log.warning("%s: SQLite refused WAL mode (got %s)", path, mode)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            migrate = version == 1 and "votes" in tables
+            # One script, one transaction: executescript commits anything pending first.
+            conn.executescript(
+                "BEGIN IMMEDIATE;"
+                + (_MIGRATE_1_TO_2 if migrate else _SCHEMA)
+                + _INDEXES
+                + f"PRAGMA user_version={_SCHEMA_VERSION}; COMMIT;"
+            )
+            if migrate:
+                _log.info("%s: migrated the counters to schema version 2", path)
+        except BaseException:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            conn.close()
+            raise
+        return conn
+
+    def _open_in_memory(self, exc: BaseException) -> sqlite3.Connection:
+        _log.warning(
+            "cannot open %s (%s): counting in memory only until restart; make the data dir "
+            "writable to keep counts",
+            self.path,
+            exc,
+        )
+        self.in_memory = True
+        return self._open(":memory:")
+
+    def _move_aside(self, exc: BaseException) -> Path:
+        stamp = self._clock().strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        os.replace(self.path, aside)
+        for suffix in ("-wal", "-shm"):
+            with suppress(FileNotFoundError):
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+        return aside
+
+    def _now(self) -> str:
+        return _iso(self._clock())
+
+    def _cutoff(self, age: dt.timedelta) -> str:
+        return _iso(self._clock() - age)
 
     @property
     def journal_mode(self) -> str:
@@ -112,14 +236,24 @@ class Stats:
         entry_id: str | None,
         answered: bool,
         message_id: int | None = None,
+        user_id: int | None = None,
     ) -> int:
         """Count a question (message_id: the bot's answer, for votes); return the ask's id."""
         question = question[:MAX_QUERY_CHARS]
         with self._lock:
             cursor = self._conn.execute(
                 "INSERT INTO asks (ts, guild_id, message_id, question, question_key, entry_id,"
-                " answered) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_now(), guild_id, message_id, question, normalize(question), entry_id, answered),
+                " answered, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._now(),
+                    guild_id,
+                    message_id,
+                    question,
+                    normalize(question),
+                    entry_id,
+                    answered,
+                    user_id,
+                ),
             )
             ask_id = cursor.lastrowid
         assert ask_id is not None
@@ -133,27 +267,32 @@ class Stats:
     def record_vote(
         self, guild_id: int | None, message_id: int, entry_id: str, user_id: int, helpful: bool
     ) -> VoteResult:
-        """Count one user's vote on one answer; a repeat is ignored, a change moves the vote."""
+        """Count one member's vote on an entry: once per 24 h, whichever answer it was on.
+
+        A repeat within the window is ignored and a different choice moves the vote.
+        """
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 row = self._conn.execute(
-                    "SELECT helpful FROM votes WHERE message_id = ? AND user_id = ?",
-                    (message_id, user_id),
+                    "SELECT id, helpful FROM votes WHERE user_id = ? AND guild_id IS ?"
+                    " AND entry_id = ? AND ts >= ? ORDER BY ts DESC LIMIT 1",
+                    (user_id, guild_id, entry_id, self._cutoff(VOTE_WINDOW)),
                 ).fetchone()
                 if row is None:
                     self._conn.execute(
                         "INSERT INTO votes (message_id, user_id, guild_id, entry_id, helpful, ts)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
-                        (message_id, user_id, guild_id, entry_id, helpful, _now()),
+                        (message_id, user_id, guild_id, entry_id, helpful, self._now()),
                     )
                     result = VoteResult.NEW
-                elif bool(row[0]) == helpful:
+                elif bool(row[1]) == helpful:
                     result = VoteResult.UNCHANGED
                 else:
+                    # The vote keeps its time: changing one's mind does not open a new window.
                     self._conn.execute(
-                        "UPDATE votes SET helpful = ?, ts = ? WHERE message_id = ? AND user_id = ?",
-                        (helpful, _now(), message_id, user_id),
+                        "UPDATE votes SET helpful = ?, message_id = ? WHERE id = ?",
+                        (helpful, message_id, row[0]),
                     )
                     result = VoteResult.CHANGED
                 self._conn.execute("COMMIT")
@@ -162,7 +301,7 @@ class Stats:
                 raise
         return result
 
-    def entry_stats(self, guild_id: int | None) -> list[EntryStats]:
+    def entry_stats(self, guild_id: int | None, limit: int = ENTRY_STATS_LIMIT) -> list[EntryStats]:
         """Asks answered by each entry and the votes on them, most asked first."""
         with self._lock:
             rows = self._conn.execute(
@@ -178,19 +317,31 @@ class Stats:
                 )
                 GROUP BY entry_id
                 ORDER BY SUM(asks) DESC, entry_id
+                LIMIT ?
                 """,
-                (guild_id, guild_id),
+                (guild_id, guild_id, limit),
             ).fetchall()
         return [EntryStats(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     def gaps(self, guild_id: int | None, limit: int = 10) -> list[Gap]:
-        """The questions most often unanswered or voted "Not helpful", worst first."""
+        """The questions most often unanswered or voted "Not helpful", worst first.
+
+        Bounded: only the latest GAPS_SCAN_LIMIT questions within the retention window count.
+        """
+        cutoff = self._cutoff(dt.timedelta(days=self.retention_days))
         with self._lock:
             rows = self._conn.execute(
                 """
-                WITH not_helpful AS (
-                    SELECT message_id, COUNT(*) AS votes
-                    FROM votes WHERE guild_id IS ? AND helpful = 0
+                WITH recent AS (
+                    SELECT id, question, question_key, answered, message_id FROM asks
+                    WHERE guild_id IS ? AND question_key != '' AND ts >= ?
+                    ORDER BY id DESC LIMIT ?
+                ),
+                not_helpful AS (
+                    SELECT message_id, COUNT(*) AS votes FROM votes
+                    WHERE helpful = 0 AND message_id IN (
+                        SELECT message_id FROM recent WHERE message_id IS NOT NULL
+                    )
                     GROUP BY message_id
                 ),
                 grouped AS (
@@ -199,8 +350,7 @@ class Stats:
                     SELECT a.question AS question, MAX(a.id) AS last_id, COUNT(*) AS asked,
                            SUM(NOT a.answered) AS unanswered,
                            COALESCE(SUM(n.votes), 0) AS not_helpful
-                    FROM asks AS a LEFT JOIN not_helpful AS n ON n.message_id = a.message_id
-                    WHERE a.guild_id IS ? AND a.question_key != ''
+                    FROM recent AS a LEFT JOIN not_helpful AS n ON n.message_id = a.message_id
                     GROUP BY a.question_key
                 )
                 SELECT question, asked, unanswered, not_helpful FROM grouped
@@ -208,9 +358,45 @@ class Stats:
                 ORDER BY unanswered + not_helpful DESC, asked DESC, last_id DESC
                 LIMIT ?
                 """,
-                (guild_id, guild_id, limit),
+                (guild_id, cutoff, GAPS_SCAN_LIMIT, limit),
             ).fetchall()
         return [Gap(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def forget_user(self, user_id: int) -> tuple[int, int]:
+        """Delete a member's votes and asked questions; return (votes, asks) deleted."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                votes = self._conn.execute("DELETE FROM votes WHERE user_id = ?", (user_id,))
+                asks = self._conn.execute("DELETE FROM asks WHERE user_id = ?", (user_id,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return votes.rowcount, asks.rowcount
+
+    def prune(self, retention_days: int | None = None) -> int:
+        """Blank the text and asker of questions, and the voter of votes, past retention.
+
+        The counts stay (entry stats keep their history); return how many questions were pruned.
+        """
+        cutoff = self._cutoff(dt.timedelta(days=retention_days or self.retention_days))
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                asks = self._conn.execute(
+                    "UPDATE asks SET question = '', question_key = '', user_id = NULL"
+                    " WHERE ts < ? AND (question != '' OR user_id IS NOT NULL)",
+                    (cutoff,),
+                )
+                self._conn.execute(
+                    "UPDATE votes SET user_id = 0 WHERE ts < ? AND user_id != 0", (cutoff,)
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return asks.rowcount
 
     def close(self) -> None:
         """Close the database; the object is unusable afterwards."""
@@ -218,10 +404,36 @@ class Stats:
             self._conn.close()
 
 
+class Counters(Protocol):
+    """What AsyncStats needs: Stats, or a Store (which carries the same methods)."""
+
+    def record_ask(
+        self,
+        guild_id: int | None,
+        question: str,
+        entry_id: str | None,
+        answered: bool,
+        message_id: int | None = None,
+        user_id: int | None = None,
+    ) -> int: ...
+
+    def attach_message(self, ask_id: int, message_id: int) -> None: ...
+
+    def record_vote(
+        self, guild_id: int | None, message_id: int, entry_id: str, user_id: int, helpful: bool
+    ) -> VoteResult: ...
+
+    def entry_stats(self, guild_id: int | None) -> list[EntryStats]: ...
+
+    def gaps(self, guild_id: int | None, limit: int = 10) -> list[Gap]: ...
+
+    def close(self) -> None: ...
+
+
 class AsyncStats:
     """The same counters for the event loop: every call runs in a worker thread."""
 
-    def __init__(self, stats: Stats) -> None:
+    def __init__(self, stats: Counters) -> None:
         self.stats = stats
 
     async def record_ask(
@@ -231,10 +443,11 @@ class AsyncStats:
         entry_id: str | None,
         answered: bool,
         message_id: int | None = None,
+        user_id: int | None = None,
     ) -> int:
         """See Stats.record_ask."""
         return await asyncio.to_thread(
-            self.stats.record_ask, guild_id, question, entry_id, answered, message_id
+            self.stats.record_ask, guild_id, question, entry_id, answered, message_id, user_id
         )
 
     async def attach_message(self, ask_id: int, message_id: int) -> None:

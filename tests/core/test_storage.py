@@ -23,6 +23,7 @@ from bot.core.errors import KnowledgeError
 from bot.core.loader import load_knowledge
 from bot.core.models import ID_MAX, ID_PATTERN, Entry, KnowledgeBase, Source
 from bot.core.storage import GuildStore, slug_for
+from bot.core.store import StoreUnavailableError
 
 GUILD = 111
 OTHER_GUILD = 222
@@ -82,7 +83,7 @@ def _audit(store: GuildStore) -> list[dict[str, Any]]:
 
 
 def _leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith((".tmp", ".pending")))
 
 
 def test_add_edit_remove_round_trip_with_stamps_and_audit(store: GuildStore, clock: _Clock) -> None:
@@ -361,7 +362,7 @@ def test_a_crash_before_the_rename_leaves_the_old_file(
         raise OSError("simulated crash between write and rename")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(StoreUnavailableError, match="nothing was saved"):
         store.add(GUILD, _entry("second", "A second question here?"), MOD)
     monkeypatch.undo()
 
@@ -407,10 +408,101 @@ def test_a_held_lock_makes_the_write_wait_then_refuse(data_dir: Path, base: Know
     assert not path.exists()
 
 
-def test_server_ids_must_be_positive_integers(store: GuildStore) -> None:
-    for bad in (0, -5, True, "123"):
-        with pytest.raises(ValueError, match="positive integer"):
+def test_server_ids_must_be_discord_snowflakes(store: GuildStore) -> None:
+    for bad in (0, -5, True, "123", 2**63, 10**30):
+        with pytest.raises(ValueError, match="Discord id"):
             store.path_for(bad)  # type: ignore[arg-type]
+    assert store.path_for(2**63 - 1).name == f"{2**63 - 1}.yaml"
+
+
+def test_file_names_that_are_not_server_ids_are_ignored_with_a_warning(
+    store: GuildStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.add(GUILD, _entry("deterrence", "Why does Seoul want deterrence?"), MOD)
+    for name in ("①.yaml", "0.yaml", f"{2**64}.yaml", "0123.yaml", "notes.yaml"):
+        (store.guilds_dir / name).write_text("entries: []\n", encoding="utf-8")
+    assert store.guild_ids() == [GUILD]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 5 and all("ignoring" in m for m in warned)
+    store.guild_ids()  # each name is warned about once
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 5
+
+
+def test_a_crash_after_the_audit_is_finished_at_the_next_change(
+    store: GuildStore, data_dir: Path, base: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.add(GUILD, _entry("deterrence", "Why does Seoul want deterrence?"), MOD)
+    real_replace = os.replace
+
+    def crash_on_the_final_rename(src: Any, dst: Any) -> None:
+        if str(src).endswith(".pending"):
+            raise OSError("simulated crash after the audit")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_the_final_rename)
+    with pytest.raises(StoreUnavailableError, match="recorded"):
+        store.add(GUILD, _entry("second", "A second question here?"), MOD)
+    monkeypatch.undo()
+    # A new process (or the next read) finishes it: the audit and the file agree.
+    fresh = GuildStore(data_dir, base)
+    assert [e.id for e in fresh.load(GUILD)] == ["deterrence", "second"]
+    assert [r["entry_id"] for r in _audit(fresh)] == ["deterrence", "second"]
+    assert _leftovers(fresh.guilds_dir) == []
+
+
+def test_a_crash_before_the_audit_drops_the_pending_change(
+    store: GuildStore, data_dir: Path, base: KnowledgeBase
+) -> None:
+    store.add(GUILD, _entry("deterrence", "Why does Seoul want deterrence?"), MOD)
+    path = store.path_for(GUILD)
+    # What a kill between writing the new file aside and appending its audit record leaves.
+    pending = path.with_name(f".{path.name}.pending")
+    pending.write_text("entries: []\n", encoding="utf-8")
+    fresh = GuildStore(data_dir, base)
+    assert [e.id for e in fresh.load(GUILD)] == ["deterrence"]
+    assert not pending.exists()
+    assert [r["entry_id"] for r in _audit(fresh)] == ["deterrence"]
+
+
+def test_a_torn_audit_line_is_skipped_and_closed_off(store: GuildStore) -> None:
+    store.add(GUILD, _entry("deterrence", "Why does Seoul want deterrence?"), MOD)
+    with store.audit_path.open("a", encoding="utf-8") as handle:
+        handle.write('{"ts": "2024-05-01T12:00:00+00:00", "guild_id": 1')
+    store.add(GUILD, _entry("second", "A second question here?"), MOD)
+    assert [r.entry_id for r in store.audit_log(GUILD)] == ["second", "deterrence"]
+
+
+def test_pick_id_adds_a_suffix_when_parallel_adds_take_the_same_question(
+    store: GuildStore,
+) -> None:
+    question = "Why does Seoul want deterrence?"
+    saved: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            entry = _entry("placeholder", question)
+            saved.append(store.add(GUILD, entry, MOD, pick_id=True).id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Six identical questions cannot all be stored (a phrasing belongs to one entry), but no
+    # add fails because of its id: the refusals name the phrasing, not "already exists".
+    assert len(saved) == 1 and saved[0].startswith("seoul-want-deterrence")
+    assert all("phrasing" in str(e) for e in errors) and len(errors) == 5
+
+
+def test_pick_id_suffixes_a_taken_id(store: GuildStore) -> None:
+    first = store.add(GUILD, _entry("x", "Why does Seoul want deterrence?"), MOD, pick_id=True)
+    second = store.add(GUILD, _entry("x", "How does Seoul want deterrence?"), MOD, pick_id=True)
+    assert (first.id, second.id) == ("seoul-want-deterrence", "seoul-want-deterrence-2")
 
 
 @pytest.mark.parametrize(
