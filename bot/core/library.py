@@ -406,14 +406,15 @@ class Library:
         last = self._guilds.get(guild_id)
         if last is None:
             _log.error(
-                "server %s: its entries are invalid, so it gets the shipped FAQ only until "
-                "they are fixed (nothing is deleted):\n%s",
+                "server %s: its entries file is invalid, so it gets the shipped FAQ only "
+                "until the file is fixed (the file is kept as is):\n%s",
                 guild_id,
                 exc,
             )
             return
         _log.error(
-            "server %s: rejected its changed entries; still serving the last good ones:\n%s",
+            "server %s: rejected the changed entries file; still serving the last good "
+            "entries:\n%s",
             guild_id,
             exc,
         )
