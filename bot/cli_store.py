@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .core.errors import KnowledgeError, Problem
+from .core.errors import KnowledgeError, Problem, describe_os_error
 from .core.library import Library
 from .core.loader import load_yaml, parse_entry_file, validation_messages
 from .core.models import Entry
@@ -88,6 +88,8 @@ def _run(args: argparse.Namespace, command: Any) -> int:
         status: int = command(settings)
         return status
     except StoreUnavailableError as error:
+        if error.os_error is not None:
+            return _error(describe_os_error(error.os_error))
         return _error(error.problems[0].message)
     except KnowledgeError as error:
         return _fail(error)

@@ -316,7 +316,9 @@ def _write_failed(exc: OSError) -> StoreUnavailableError:
         reason = "the bot's disk is full"
     else:
         reason = f"the bot cannot write its data ({exc.strerror or exc})"
-    return StoreUnavailableError(f"{reason}, so nothing was saved; ask the bot's operator")
+    return StoreUnavailableError(
+        f"{reason}, so nothing was saved; ask the bot's operator", os_error=exc
+    )
 
 
 class GuildStore:

@@ -63,8 +63,10 @@ def check_guild_id(guild_id: object) -> int:
 class StoreUnavailableError(KnowledgeError):
     """The store cannot take writes now (database down, read-only or full disk); nothing changed."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, os_error: OSError | None = None) -> None:
         super().__init__([Problem("storage", message)])
+        # The disk fault behind it, for the operator's one line (moderators see `message`).
+        self.os_error = os_error
 
 
 class GuildSettings(BaseModel):
