@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from bot.checks import moderator_predicate
 from bot.core.errors import KnowledgeError
-from bot.core.loader import entry_problems
+from bot.core.loader import entry_problems, validation_messages
 from bot.core.models import (
     ANSWER_MAX,
     QUESTION_MAX,
@@ -143,9 +143,8 @@ def build_entry(
             tags=previous.tags if previous is not None else (),
         )
     except ValidationError as exc:
-        raise DraftError(
-            [f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}." for e in exc.errors()]
-        ) from None
+        # Plain sentences with the limit, never pydantic's wording.
+        raise DraftError([f"{message}." for _loc, message in validation_messages(exc)]) from None
     found = [message for _, message in entry_problems(entry, article, shipped=False)]
     if found:
         raise DraftError(found)
