@@ -72,10 +72,10 @@ def test_a_start_up_fault_is_one_line(
     fault: Exception,
     line: str,
 ) -> None:
-    def broken(*_args: Any) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
         raise fault
 
-    monkeypatch.setattr(bot.client, "Stats", broken)
+    monkeypatch.setattr(bot.client, "open_store", broken)
     with caplog.at_level(logging.ERROR, logger="bot.client"):
         assert run_bot(settings, configure_logging=False) == 1
     [record] = [r for r in caplog.records if r.name == "bot.client"]
