@@ -16,6 +16,8 @@ NO_ANSWER = (
     "I do not have an answer to that yet. `/faq list` shows what I know; "
     "moderators see unanswered questions in `/faq gaps`."
 )
+# Discord's limit on a message's text.
+_CONTENT_MAX = 2000
 NOT_SURE = "I am not sure which entry you mean. Did you mean one of these?"
 
 
@@ -46,6 +48,15 @@ def present_reply(
             embed=answer_embed(reply, kb),
             view=answer_view(reply, asker_id=None if private else asker_id),
             ref=answer_ref(reply),
+            asker_only=private,
+        )
+    if reply.reason == "not_in_article" and reply.answer:
+        # "The article doesn't say ...", what it does say on the topic, and the closest entries.
+        return PresentedReply(
+            content=_noted(reply, reply.answer)[:_CONTENT_MAX],
+            embed=None,
+            view=suggestions_view(reply, asker_id=asker_id) if reply.suggestions else None,
+            ref=None,
             asker_only=private,
         )
     if reply.suggestions:

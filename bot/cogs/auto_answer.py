@@ -52,6 +52,15 @@ def _channel_listed(channel: object, channels: Collection[int]) -> bool:
     return isinstance(channel, discord.Thread) and channel.parent_id in channels
 
 
+def _forum_title(message: discord.Message) -> str | None:
+    """The title of the forum post that `message` opens (its id is the post's), if it does."""
+    channel = message.channel
+    if not isinstance(channel, discord.Thread) or channel.id != message.id:
+        return None
+    parent = channel.parent
+    return channel.name if isinstance(parent, discord.ForumChannel) else None
+
+
 def chat_question(
     message: discord.Message, bot_id: int, channels: Collection[int]
 ) -> ChatQuestion | None:
@@ -72,6 +81,10 @@ def chat_question(
             if not (isinstance(replied, discord.Message) and replied.author.id == bot_id):
                 return None
     text = re.sub(rf"<@!?{bot_id}>", " ", message.content[: MAX_QUERY_CHARS * 2]).strip()
+    title = _forum_title(message)
+    if title:
+        # A forum post's title is part of its first message: often the question itself.
+        text = f"{title}\n{text}"
     # Only quoted lines, code or mentions: nothing left to match.
     if not normalize(text):
         return None

@@ -118,6 +118,7 @@ GENERAL_SYNONYMS: dict[str, str] = {
     "dis": "this",
     "wdym": "what do you mean",
     "stand for": "mean",
+    "acc": "according",
     "stands for": "mean",
     "diff": "different",
     "vs": "versus",

@@ -23,7 +23,7 @@ from bot_fakes import (
 )
 
 from bot.client import FaqBot
-from bot.cogs.auto_answer import AutoAnswer, chat_question
+from bot.cogs.auto_answer import AutoAnswer, ChatQuestion, chat_question
 from bot.core.models import Reply, Suggestion
 from bot.core.stats import Stats
 
@@ -110,6 +110,21 @@ def test_threads_of_a_configured_channel_count() -> None:
     thread.parent_id = CHANNEL_ID
     message.channel = thread
     assert chat_question(message, BOT_ID, CHANNELS) is not None
+
+
+def test_a_forum_posts_title_is_part_of_its_first_message() -> None:
+    message = make_message("see title, thanks", channel_id=OTHER_CHANNEL_ID)
+    post = MagicMock(spec=discord.Thread)
+    post.id = message.id  # a forum post's first message has the post's id
+    post.parent_id = CHANNEL_ID
+    post.parent = MagicMock(spec=discord.ForumChannel)
+    post.name = "When was the AUKUS deal announced?"
+    message.channel = post
+    found = chat_question(message, BOT_ID, CHANNELS)
+    assert found is not None and found.text.startswith("When was the AUKUS deal announced?\n")
+    later = make_message("see title, thanks", channel_id=OTHER_CHANNEL_ID)
+    later.channel = post  # a later message in the post: the title is not repeated
+    assert chat_question(later, BOT_ID, CHANNELS) == ChatQuestion("see title, thanks", False)
 
 
 def test_no_channels_means_mentions_only() -> None:

@@ -33,8 +33,18 @@ def _shown(kwargs: dict[str, Any]) -> tuple[Any, ...]:
             ),
             NOT_SURE,
         ),
+        (
+            Reply(
+                question="q",
+                answered=False,
+                answer="The article doesn't say who. What it says on this topic: a group.",
+                suggestions=(Suggestion("ncg", "What is it?", 50),),
+                reason="not_in_article",
+            ),
+            "The article doesn't say who. What it says on this topic: a group.",
+        ),
     ],
-    ids=["answer", "no-answer", "did-you-mean"],
+    ids=["answer", "no-answer", "did-you-mean", "not-in-article"],
 )
 async def test_chat_and_ask_present_a_reply_alike(
     bot: FaqBot,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher, MatchSettings, is_question
 from bot.core.matching.policy import questions_in
-from bot.core.models import Entry, KnowledgeBase, Source
+from bot.core.models import Entry, KnowledgeBase, Reply, Source
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -133,7 +133,8 @@ def test_random_unicode_gets_a_reply(matcher: Matcher, text: str) -> None:
         reply = matcher.reply(text, chat=chat)
         assert 0 <= reply.score <= 100
         assert len(reply.suggestions) <= 3
-        assert reply.answered == (reply.answer is not None)
+        assert reply.answered == (reply.reason is None)
+        assert reply.answer is not None or not reply.answered
 
 
 def test_same_content_words_as_a_phrasing_answer_confidently(shipped_kb: KnowledgeBase) -> None:
@@ -174,12 +175,13 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
 @pytest.mark.parametrize(
     ("message", "asks"),
     [
-        ("lol i just woke up. anyway how long has the alliance lasted", ["anyway how long"]),
+        ("lol i just woke up. anyway how long has the alliance lasted", ["how long"]),
         ("the submarine thing was when", ["the submarine thing was when"]),
         ("more bases too or is it all talk", ["more bases too or is it all talk"]),
         ("the declaration, when was that", ["the declaration, when was that"]),
         ("explain the ncg pls", ["explain the ncg pls"]),
-        ("two things: what is the ncg? also who is yoon", ["what is the ncg?", "also who"]),
+        ("two things: what is the ncg? also who is yoon", ["what is the ncg?", "who is yoon"]),
+        ("sorry to interrupt but is japan next", ["is japan next"]),
         ("i think the alliance is overrated tbh", []),
         ("The group, which will meet often, is new.", []),
         ("thanks bot!", []),
@@ -256,3 +258,51 @@ def test_eval_sets_stay_at_their_floors(matcher: Matcher, name: str) -> None:
     report = run_eval(matcher, load_eval_set(DATA / name))
     rates = {rate: report.rate(rate) or 0.0 for rate in _FLOORS[name]}
     assert all(rates[r] >= floor for r, floor in _FLOORS[name].items()), rates
+
+
+_JAMO = st.characters(min_codepoint=0x1100, max_codepoint=0x11FF) | st.characters(
+    min_codepoint=0x3131, max_codepoint=0x318E
+)
+_EMOJI = st.sampled_from(list("😀😂🔥🚀👍🇰🇷🇺🇸❤️✨🙏🤔💯"))
+_ZERO_WIDTH = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+_WORDS = st.sampled_from(["what", "is", "the", "ncg", "nato", "yoon", "when", "한국", "核", "?"])
+_LONG = st.builds(
+    lambda piece: (piece * (50_000 // len(piece) + 1))[:50_000], st.text(min_size=1, max_size=30)
+)
+
+
+def _decided(reply: Reply) -> None:
+    assert isinstance(reply.answered, bool)
+    assert reply.answered == (reply.reason is None)
+    assert 0 <= reply.score <= 100 and len(reply.suggestions) <= 3
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.text(_JAMO, min_size=1, max_size=300),
+        st.text(_EMOJI, min_size=1, max_size=100),
+        st.lists(st.one_of(_WORDS, _ZERO_WIDTH, _EMOJI, st.just(" ")), max_size=80).map("".join),
+        st.text(st.characters(codec="utf-8"), max_size=200),
+    )
+)
+def test_odd_scripts_and_invisible_characters_get_a_decision(matcher: Matcher, text: str) -> None:
+    for chat in (False, True):
+        reply = matcher.reply(text, chat=chat)
+        _decided(reply)
+        if not any(ch.isascii() and ch.isalnum() for ch in text) and not any(
+            "\uac00" <= ch <= "\ud7a3" or "\u4e00" <= ch <= "\u9fff" for ch in text
+        ):
+            assert not reply.answered, text  # jamo, emoji and invisible marks ask nothing
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_LONG)
+def test_a_50000_character_message_gets_a_decision(matcher: Matcher, text: str) -> None:
+    assert len(text) == 50_000
+    for chat in (False, True):
+        _decided(matcher.reply(text, chat=chat))

@@ -83,6 +83,8 @@ _EVIDENCE: Mapping[str, re.Pattern[str]] = {
 }
 # Kinds whose evidence must stand next to what the question names (a number of *what*).
 _NEAR_KINDS = frozenset({"age", "duration", "number", "percent", "cost", "reaction"})
+# Sentences sharing at least this share of the best sentence's topic weight are read.
+_TOPIC_SHARE = 0.45
 _NEAR = 5  # words between the evidence and a word of the question, at most
 # Capitalised words that are not names.
 _NOT_NAMES = frozenset(
@@ -95,7 +97,6 @@ _NOT_NAMES = frozenset(
 )
 # Words after which a capitalised word is a place ("in Hiroshima", "visit Japan").
 _TO_PLACES = frozenset(_words("in at to from near inside outside toward towards visit visiting"))
-_PLACE_WINDOW = 3
 # Words that introduce the members of a category ("assets, including submarines").
 _LIST_MARKERS = frozenset(_words("including include includes such namely like"))
 # Words that say a question wants the precise item, not a description.
@@ -103,6 +104,13 @@ _EXACTLY = frozenset(_words("exactly exact specific specifically precisely names
 # Nouns that only say "a kind of" the next noun ("which kinds of countries").
 _GENERIC = frozenset(_words("kind kinds type types sort sorts one ones"))
 _WHICH = frozenset(_words("which what whats wat"))
+# Stems of nouns whose members are plain names ("which country" -> "Japan").
+_CATEGORIES = frozenset(
+    _words(
+        "countri nation alli partner leader presid person peopl citi place state govern "
+        "neighbor neighbour member"
+    )
+)
 # Words that start a description of the thing before them, and how many words of it must be
 # new to the question for it to answer "which".
 _DESCRIBING = frozenset(_words("that which who whose with where"))
@@ -194,7 +202,8 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("number", _head(words, len(text[: match.end()].split())))
     if re.search(r" how long (?!ago)", text):
         return Detail("duration")
-    if re.search(r" (?:what|which) (?:exact )?(?:date|day) ", text):
+    exact_time = re.search(r" (?:when|whens) (?:\w+ ){0,1}exactly | exactly when ", text)
+    if exact_time or re.search(r" (?:what|which) (?:exact )?(?:date|day) ", text):
         return Detail("day")
     if re.search(r" (?:what|which) year ", text):
         return Detail("year")
@@ -221,6 +230,9 @@ def _named(words: list[str]) -> str | None:
     for index, word in enumerate(words):
         if word == "name" and index + 1 < len(words) and words[index + 1] == "of":
             return _head(words, index + 2)
+    for index, word in enumerate(words):
+        if word in _WHICH:  # "what would [japans version] of the ncg be called"
+            return _head(words, index + 1)
     return None
 
 
@@ -251,10 +263,14 @@ class EntryText:
         stem: Callable[[str], str],
         answer: str = "",
         phrasings: Iterable[str] = (),
+        published: str = "",
     ) -> EntryText:
         """Pre-read sentences."""
         kinds = frozenset(d.kind for d in map(asked_detail, phrasings) if d is not None)
         kept = tuple(s for s in sentences if s.strip())
+        if published:
+            # The article's own date dates the article, not what it reports.
+            kept = tuple(s.replace(published, "its publication date") for s in kept)
         tokens = tuple(tuple(_TOKEN.findall(s)) for s in kept)
         return cls(
             kept,
@@ -286,15 +302,15 @@ def has_detail(
         return True
     overlap = [sum(w for s, w in topic.items() if s in set(stems)) for stems in text.stems]
     best = max(overlap)
-    chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best / 2] or list(
+    chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
     if detail.kind in text.kinds:
         return True  # the entry was written to answer just that kind of question
     if about and not any(a in stems for stems in text.stems for a in about):
-        if detail.kind == "number":
-            return False  # a number of things the entry never mentions
-        about = frozenset()  # then any name on the topic may be the one
+        if detail.kind == "number" or not about & _CATEGORIES:
+            return False  # a number or the name of a thing the entry never mentions
+        about = frozenset()  # "which country": any name on the topic may be the one
     return any(_found(detail, text, i, near, question_words, about) for i in chosen)
 
 
@@ -319,9 +335,15 @@ def _found(
             and not (kind == "person" and t.isupper() and len(t) > 1)
         ]
         if kind == "place":
-            return any(
-                _bare(w) in _TO_PLACES for n in names for w in tokens[max(0, n - _PLACE_WINDOW) : n]
-            )
+            # "in Hiroshima", "visit Japan", "in the Global South": a locative word just
+            # before the name (past "the" and the name's other capitalised words).
+            for n in names:
+                k = n - 1
+                while k > 0 and (tokens[k][0].isupper() or _bare(tokens[k]) == "the"):
+                    k -= 1
+                if _bare(tokens[k]) in _TO_PLACES:
+                    return True
+            return False
         if kind == "person" or not about:
             return bool(names)
         for k, s in enumerate(stems):

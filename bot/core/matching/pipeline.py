@@ -18,7 +18,7 @@ from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul
 from .overlay import Overlay, needs_full_index
-from .policy import MatchSettings, Policy, questions_in
+from .policy import Asked, MatchSettings, Policy, asked_in
 from .semantic import SemanticModel
 
 __all__ = ["Matcher"]
@@ -101,6 +101,18 @@ class Matcher:
         sentences = rank_sentences(index, query, *terms, self.calibration)
         return query, entries, sentences
 
+    def _prefer_kind(self, entries: list[Candidate], detail: Detail | None) -> list[Candidate]:
+        """A close runner-up written for the kind of question asked ("who...") goes first."""
+        if detail is None or not entries or entries[0].exact:
+            return entries
+        if detail.kind in self._entry_text(entries[0].index).kinds:
+            return entries
+        for runner in entries[1:_KIND_RUNNERS]:
+            close = entries[0].confidence - runner.confidence <= _KIND_MARGIN
+            if close and detail.kind in self._entry_text(runner.index).kinds:
+                return [runner, *(e for e in entries if e is not runner)]
+        return entries
+
     def lacks_detail(self, question: str, candidate: Candidate) -> Detail | None:
         """The detail `question` asks for that an entry candidate does not give, if any."""
         query, _, _ = self._ranked(question)
@@ -155,7 +167,11 @@ class Matcher:
             if len(self._entry_texts) >= CACHE_MAX:
                 self._entry_texts.clear()
             text = self._entry_texts[index] = EntryText.of(
-                sentences, self._index.analyser.stem, entry.answer, entry.phrasings
+                sentences,
+                self._index.analyser.stem,
+                entry.answer,
+                entry.phrasings,
+                self.kb.article.date_text,
             )
         return text
 
@@ -174,26 +190,29 @@ class Matcher:
             if self._korean is None:
                 self._korean = KoreanMatcher(self.kb, self._semantic)
             return self._korean.reply(question, chat=chat, addressed=addressed)
-        asked = questions_in(question)
+        asked = asked_in(question)
         if chat and not addressed and not asked:
             return Reply(question=question, answered=False, reason="not_a_question")
         attempts = asked[:MAX_QUESTIONS]
-        if [a.strip() for a in attempts] != [question.strip()]:
-            attempts.append(question)  # the whole message, when nothing in it alone answers
+        if [a.text.strip() for a in attempts] != [question.strip()]:
+            # The whole message, when nothing in it alone answers.
+            attempts.append(Asked(question, question))
         replies: list[Reply] = []
         detail: Detail | None = None
-        for attempt in attempts:
-            query, entries, sentences = self._ranked(attempt)
+        for number, attempt in enumerate(attempts):
+            if number >= len(asked) and any(r.answered for r in replies):
+                break  # a question of the message was answered: no need for the whole
+            query, entries, sentences = self._ranked(attempt.text)
             # A fragment ("..., names?") asks for what the question before it asked.
-            own = asked_detail(attempt[:MAX_QUERY_CHARS])
-            fragment = not INTERROGATIVES.intersection(normalize(attempt).split())
+            own_words = normalize(attempt.own[:MAX_QUERY_CHARS]).split()
+            own = asked_detail(attempt.own[:MAX_QUERY_CHARS])
+            fragment = not INTERROGATIVES.intersection(own_words)
             detail = own if own is not None or not fragment else detail
-            missing = self._missing_detail(detail, attempt, query)
+            entries = self._prefer_kind(entries, detail)
+            missing = self._missing_detail(detail, attempt.text, query)
             replies.append(
                 self._policy.decide(question, entries, sentences, chat=chat, missing=missing)
             )
-            if replies[-1].answered and len(replies) > len(asked):
-                break
         answered = next((r for r in replies if r.answered), None)
         if answered is None:
             return replies[0]
@@ -216,6 +235,11 @@ class Matcher:
 def _NOTHING_MISSING(candidate: Candidate, is_sentence: bool) -> Detail | None:
     return None
 
+
+# A runner-up among the next few, at most this much less confident, is preferred when its
+# phrasings ask the kind of detail the question asks and the top entry's do not.
+_KIND_RUNNERS = 4
+_KIND_MARGIN = 0.15
 
 # Questions of one message matched at most (each costs a lookup).
 MAX_QUESTIONS = 3

@@ -12,7 +12,7 @@ from ..text import MAX_QUERY_CHARS, normalize
 from .details import Detail
 from .features import Candidate
 
-__all__ = ["MatchSettings", "Policy", "is_question", "percent", "questions_in"]
+__all__ = ["Asked", "MatchSettings", "Policy", "asked_in", "is_question", "percent", "questions_in"]
 
 # A quoted article sentence is cut to fit a Discord embed field (1024) with room to spare.
 _QUOTE_LIMIT = 1000
@@ -22,7 +22,7 @@ _QUOTE_LIMIT = 1000
 class MatchSettings:
     """Every threshold of the matcher, in one place (confidence is 0-100)."""
 
-    answer_threshold: int = 65
+    answer_threshold: int = 64
     chat_threshold: int = 68
     suggest_threshold: int = 35
     ambiguity_margin: int = 2
@@ -34,6 +34,8 @@ class MatchSettings:
     # A question whose words the knowledge base has never seen carry this share of its weight
     # or more is about something else ("the badger briefing" is not "the aardvark briefing").
     max_unknown: float = 0.4
+    # ...unless it is matched with at least this confidence all the same.
+    unknown_threshold: int = 80
 
 
 # Where a message breaks into sentences: after . ! ? (and runs of them), at line breaks,
@@ -56,6 +58,7 @@ _POINTERS = frozenset({"that", "it", "this", "they", "he", "she", "them", "those
 _TRAILERS = LEAD_INS | frozenset({"exactly", "again", "tho", "though", "then", "now", "lol"})
 _AUXILIARIES = INTERROGATIVES - WH_WORDS
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
+_SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
 
 
 def _content(words: list[str]) -> list[str]:
@@ -66,74 +69,108 @@ def _content(words: list[str]) -> list[str]:
     return words[start:]
 
 
-def _asks(clause: str, *, after_comma: bool) -> bool:
-    """Whether one clause of a message reads as a question."""
+def _opening(words: list[str]) -> int | None:
+    """Where a question opens inside a clause after a joiner: "sorry to interrupt but [is
+    japan getting...]", "ok random but [what about australia]", "...or [is it all talk]"."""
+    padded = [*words, "", ""]
+    for k, (a, b, c) in enumerate(zip(words, padded[1:], padded[2:], strict=False)):
+        if a not in _JOINERS:
+            continue
+        # After "or" the words before belong to the question ("more drills too or is it...").
+        start = 0 if a == "or" else k + 1
+        if b in _AUXILIARIES and c not in _AUXILIARIES:
+            return start
+        if b in WH_WORDS and (c in _AUXILIARIES or c.endswith("s") or c == "about"):
+            return start
+    return None
+
+
+def _start(clause: str, *, after_comma: bool) -> int | None:
+    """Where the question of one clause of a message starts (a word index of the normalised
+    clause), or None when the clause does not ask anything."""
     words = normalize(clause).split()
     if not words or all(w in SMALL_TALK or w in LEAD_INS for w in words):
-        return False
-    if "?" in clause:
-        return True
+        return None
     body = _content(words)
     if not body:
-        return False
+        return None
+    lead = len(words) - len(body)
     first = body[0]
+    opening = _opening(words)
+    if "?" in clause:
+        return opening if opening is not None and first not in INTERROGATIVES else lead
     if after_comma:
         if first in _OPEN_AFTER_COMMA:
-            return True
+            return lead
         pointer = len(body) == 3 and body[1] in _AUXILIARIES and body[2] in _POINTERS
         if first in WH_WORDS and pointer:
-            return True
+            return lead
+        # ", is there a debate too": an auxiliary before its subject.
+        if first in _AUXILIARIES and len(body) > 1 and body[1] in _SUBJECTS:
+            return lead
     elif first in INTERROGATIVES or first in REQUESTS:
-        return True
+        return lead
     tail = list(words)
     while len(tail) > 1 and tail[-1] in _TRAILERS:
         tail.pop()
     if tail[-1] in WH_WORDS:  # "aukus subs thing was when"
-        return True
-    # "more drills too or is it all just meetings": an inverted auxiliary after "or", "but";
-    # "sorry if dumb q but where is biden headed": a question word, then an auxiliary.
-    padded = [*words, "", ""]
-    for a, b, c in zip(words, padded[1:], padded[2:], strict=False):
-        if a in _JOINERS and b in _AUXILIARIES and c not in _AUXILIARIES:
-            return True
-        if a in _JOINERS and b in WH_WORDS and (c in _AUXILIARIES or c.endswith("s")):
-            return True
-    return False
+        return 0
+    return opening
 
 
-def questions_in(text: str) -> list[str]:
-    """The clauses of a message that ask something, in order.
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """One question of a message: the text to match, and the question's own words (without
+    the clause before it that it points back to)."""
 
-    A message is split into sentences, and a sentence at a comma where a new question starts
-    ("why does the author bring up nato, and what did the US do"). Chatter around the
-    questions ("lol i just woke up.") is left out.
+    text: str
+    own: str
+
+
+def asked_in(text: str) -> list[Asked]:
+    """The questions of a message, in order.
+
+    A message is split into sentences, and a sentence at a comma or "and" where a new
+    question starts ("why does the author bring up nato, and what did the US do"). Chatter
+    around the questions ("lol i just woke up.", "sorry to interrupt but") is left out.
     """
-    clauses: list[tuple[str, bool]] = []  # every clause, and whether it asks
+    clauses: list[tuple[str, int | None]] = []  # every clause, and where its question starts
     for sentence in _SENTENCES.split(text[:MAX_QUERY_CHARS]):
         if not sentence or not sentence.strip():
             continue
         parts: list[tuple[str, bool]] = []
         for index, part in enumerate(_COMMA.split(sentence)):
-            if index and _asks(part, after_comma=True):
+            if index and _start(part, after_comma=True) is not None:
                 parts.append((part, True))
             elif parts:
                 parts[-1] = (f"{parts[-1][0]}, {part}", parts[-1][1])
             else:
                 parts.append((part, False))
-        clauses.extend((c, _asks(c, after_comma=after)) for c, after in parts)
-    found: list[str] = []
-    for index, (clause, asks) in enumerate(clauses):
-        if not asks:
+        clauses.extend((c, _start(c, after_comma=after)) for c, after in parts)
+    found: list[Asked] = []
+    for index, (clause, start) in enumerate(clauses):
+        if start is None:
             continue
+        own = clause
+        if start:
+            own = " ".join(normalize(clause).split()[start:])
         # "the aukus thing, when was that", "..., what does the article say abt that": a
         # question that names nothing, or only points back, asks about what came before it.
-        words = normalize(clause).split()
+        words = normalize(own).split()
         content = [w for w in words if w not in STOPWORDS and w not in _GENERIC]
         pointing = any(w in _POINTING for w in words) and len(content) <= 1
-        if index and (not content or pointing):
-            clause = f"{clauses[index - 1][0]}, {clause}"
-        found.append(clause)
+        # "..., names?": a fragment with no question word of its own completes the last one.
+        fragment = not INTERROGATIVES.intersection(words) and not REQUESTS.intersection(words)
+        if index and (not content or pointing or fragment):
+            found.append(Asked(f"{clauses[index - 1][0]}, {own}", own))
+        else:
+            found.append(Asked(own, own))
     return found
+
+
+def questions_in(text: str) -> list[str]:
+    """The text to match of each question of a message (see asked_in)."""
+    return [asked.text for asked in asked_in(text)]
 
 
 def is_question(text: str) -> bool:
@@ -184,7 +221,11 @@ class Policy:
             top is not None
             and top_score >= threshold
             and (top.exact or top.information >= settings.min_information)
-            and (top.exact or top.features.unknown < settings.max_unknown)
+            and (
+                top.exact
+                or top.features.unknown < settings.max_unknown
+                or top_score >= settings.unknown_threshold
+            )
         ):
             runner = entries[1] if len(entries) > 1 else None
             if runner is None or top.exact or not self._too_close(top, runner):
