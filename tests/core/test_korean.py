@@ -53,7 +53,8 @@ def test_digits_become_months_decades_and_latin_words_stay() -> None:
         ("기지가 몇 개야?", {"number"}),
         ("훈련 비용이 얼마야?", {"cost"}),
         ("그 사람 나이가 몇 살이야?", {"age"}),
-        ("대표가 누구야?", {"name"}),
+        ("대표가 누구야?", {"person"}),
+        ("그 기지들 이름이 뭐야?", {"name"}),
         ("러시아는 어떤 반응을 보였어?", {"reaction"}),
         ("저자는 이 선언에 대해 뭐라고 했어?", set()),  # the article's own view: not a reaction
         ("정권이 바뀌면 어떻게 돼?", {"later"}),
@@ -121,6 +122,9 @@ def test_korean_decline_names_the_missing_detail(korean_matcher: Matcher) -> Non
     assert not reply.answered
     assert reply.reason == "not_in_article"
     assert reply.note == LANGUAGE_NOTES["ko"][1]
+    # The same shape as an English near miss: what the article does say, with its sources.
+    assert (reply.answer or "").startswith("The article doesn't say the exact date.")
+    assert reply.entry_id is None and reply.sources and reply.title
 
 
 def test_korean_in_chat_stays_silent_on_statements(korean_matcher: Matcher) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 import Stemmer
 
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
+from .details import Detail
 from .korean import analyse, is_korean_question
 from .semantic import SemanticModel
 
@@ -55,8 +56,24 @@ _STATED = {"date": _DATE, "day": _DAY, "number": _NUMBER, "cost": _COST, "age": 
 _PHRASING_ASKS = {
     "date": re.compile(r"^\W*when\b|\bwhat (?:year|date|month)\b", re.I),
     "number": re.compile(r"\bhow many\b", re.I),
+    "person": re.compile(r"\bwho\b", re.I),
     "name": re.compile(r"\bwho\b|\bname\b", re.I),
     "reaction": re.compile(r"\breact|\bresponse\b", re.I),
+}
+
+
+# The English matcher's names (details.Detail) for the kinds a Korean question asks for, so a
+# decline reads the same in both languages; the most specific first (it names what is missing).
+_DETAIL_KINDS = {
+    "day": "day",
+    "date": "time",
+    "number": "number",
+    "cost": "cost",
+    "age": "age",
+    "person": "person",
+    "name": "name",
+    "reaction": "reaction",
+    "later": "later",
 }
 
 
@@ -195,7 +212,8 @@ class KoreanMatcher:
         score = _percent(float(combined[order[0]]) / scale)
         threshold = settings.chat_threshold if chat else settings.answer_threshold
         missing = [kind for kind in asks if not _gives(top, kind)]
-        if float(combined[order[0]]) >= threshold and not missing:
+        confident = float(combined[order[0]]) >= threshold
+        if confident and not missing:
             return Reply.for_entry(top, question=question, score=score, language="ko")
         suggestions = tuple(
             Suggestion(
@@ -204,12 +222,26 @@ class KoreanMatcher:
             for i in map(int, order[: settings.max_suggestions])
             if float(combined[i]) >= settings.suggest_threshold
         )
+        if confident:  # on the entry's topic, but it does not give the detail asked for
+            detail = Detail(_DETAIL_KINDS[min(missing, key=list(_DETAIL_KINDS).index)])
+            return Reply(
+                question=question,
+                answered=False,
+                title=top.question,
+                answer=f"The article doesn't say {detail.phrase()}. "
+                f"What it says on this topic: {top.answer}",
+                sources=top.sources,
+                score=score,
+                suggestions=() if chat else suggestions,
+                reason="not_in_article",
+                language="ko",
+            )
         return Reply(
             question=question,
             answered=False,
             score=score,
             suggestions=() if chat else suggestions,
-            reason="not_in_article" if missing else "unsure",
+            reason="unsure",
             language="ko",
         )
 

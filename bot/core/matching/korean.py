@@ -242,14 +242,15 @@ _FUNCTION = frozenset(
 )
 
 # The kinds of detail a question can ask for, with the Korean that asks for each.
-DETAIL_KINDS = ("date", "day", "number", "cost", "age", "name", "reaction", "later")
+DETAIL_KINDS = ("date", "day", "number", "cost", "age", "person", "name", "reaction", "later")
 _ASKS = {
     "date": re.compile(r"언제|날짜|며칠|몇\s*(?:년도|월|일)|몇\s*시"),
     "day": re.compile(r"정확한\s*(?:날짜|날|시간|일정)|며칠|몇\s*일|몇\s*시"),
     "number": re.compile(r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|번|나라|개국)|얼마나\s*많"),
     "cost": re.compile(r"얼마(?:야|예요|에요|인가|인지|죠|니|나\s*(?:들|써|드))|비용|예산|돈|가격"),
     "age": re.compile(r"나이|몇\s*살|연세"),
-    "name": re.compile(r"누구|누가|이름|성함"),
+    "person": re.compile(r"누구|누가"),
+    "name": re.compile(r"이름|성함"),
     "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했|해)|입장\s*(?:은|이|을)"),
     # "what happens if …": a later event the article cannot know.
     "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
