@@ -200,3 +200,24 @@ def test_tokenizer_snapshot_refuses_other_classes(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps(Path("x")))
     with open(path, "rb") as handle, pytest.raises(pickle.UnpicklingError, match="not allowed"):
         _TokenizerUnpickler(handle).load()
+
+
+def test_a_reload_encodes_only_the_texts_that_changed(
+    shipped_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    encoder = CountingEncoder()
+    model = SemanticModel(tmp_path / "cache", load=lambda directory: encoder)
+    Matcher(shipped_kb, semantic=model).reply("핵협의그룹이 뭐야?")
+    first = len(encoder.encoded)
+    assert first > len(shipped_kb.entries)  # phrasings, answers, sources and the question
+
+    changed = shipped_kb.entries[0].model_copy(
+        update={"alternates": (*shipped_kb.entries[0].alternates, "a new way to ask it")}
+    )
+    reloaded = KnowledgeBase(
+        shipped_kb.article, (changed, *shipped_kb.entries[1:]), shipped_kb.synonyms
+    )
+    # A new process after the edit: only the new phrasing (and the question) are encoded.
+    fresh = SemanticModel(tmp_path / "cache", load=lambda directory: encoder)
+    Matcher(reloaded, semantic=fresh).reply("핵협의그룹이 뭐야?")
+    assert encoder.encoded[first:] == ["a new way to ask it", "핵협의그룹이 뭐야?"]

@@ -250,9 +250,12 @@ def _thread_limiter() -> Any:
     return ThreadpoolController().limit
 
 
+_KEY_BYTES = 16
+
+
 def text_key(text: str) -> bytes:
     """The cache key of a text: 16 bytes of its BLAKE2b hash."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=_KEY_BYTES).digest()
 
 
 class VectorCache:
@@ -292,11 +295,10 @@ class VectorCache:
         try:
             with np.load(self.path, allow_pickle=False) as stored:
                 keys, vectors = stored["keys"], stored["vectors"]
-                if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
+                if keys.shape != (len(vectors), _KEY_BYTES) or vectors.ndim != 2:
                     raise ValueError("its arrays do not fit together")
-                self._rows = {
-                    bytes(k): v.astype(np.float32) for k, v in zip(keys, vectors, strict=True)
-                }
+                rows = zip(keys, vectors.astype(np.float32), strict=True)
+                self._rows = {key.tobytes(): vector for key, vector in rows}
         except Exception as exc:
             _log.warning("the vector cache %s is unreadable (%s); rebuilding it", self.path, exc)
             self._rows = {}
@@ -307,7 +309,8 @@ class VectorCache:
         if len(self._rows) > VECTOR_CACHE_MAX:
             for key in list(self._rows)[: len(self._rows) - VECTOR_CACHE_MAX]:
                 del self._rows[key]
-        keys = np.array(list(self._rows), dtype="S16")
+        # Raw bytes, not numpy's "S16", which drops a key's trailing zero bytes.
+        keys = np.frombuffer(b"".join(self._rows), dtype=np.uint8).reshape(-1, _KEY_BYTES)
         vectors = np.stack(list(self._rows.values())).astype(np.float32)
 
         def write(handle: io.BufferedWriter) -> None:
