@@ -214,10 +214,10 @@ class Settings(BaseSettings):
         # FAQ_CACHE_DIR= (empty) means the default, not the current directory.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "cache_dir")
     @classmethod
-    def _data_dir_usable(cls, value: Path) -> Path:
-        if value.exists() and not value.is_dir():
+    def _data_dir_usable(cls, value: Path | None) -> Path | None:
+        if value is not None and value.exists() and not value.is_dir():
             raise ValueError(f"{str(value)!r} exists and is not a directory")
         return value
 

@@ -144,6 +144,21 @@ def test_data_dir_must_not_be_a_file(knowledge_dir: Path, tmp_path: Path) -> Non
     assert caught.value.lines[0].startswith("FAQ_DATA_DIR: ")
 
 
+def test_cache_dir_defaults_to_the_data_dir_and_must_not_be_a_file(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    assert _load(knowledge_dir, tmp_path).model_cache_dir == tmp_path / "data" / "cache"
+    blank = _load(knowledge_dir, tmp_path, FAQ_CACHE_DIR=" ")
+    assert blank.model_cache_dir == tmp_path / "data" / "cache"
+    elsewhere = _load(knowledge_dir, tmp_path, FAQ_CACHE_DIR=str(tmp_path / "models"))
+    assert elsewhere.model_cache_dir == tmp_path / "models"
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(SettingsError) as caught:
+        _load(knowledge_dir, tmp_path, FAQ_CACHE_DIR=str(blocker))
+    assert caught.value.lines[0].startswith("FAQ_CACHE_DIR: ")
+
+
 def test_reads_the_env_file_and_the_environment_wins(
     knowledge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
