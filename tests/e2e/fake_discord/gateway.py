@@ -97,7 +97,7 @@ class GatewaySession:
     sequence: int = 0
     backlog: deque[JSON] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER))
     ended: bool = False
-    #: The fake cut the connection on purpose (a fault): a RESUME is expected.
+    #: A fault (a drop, op 7, a resumable op 9) asked the client to RESUME; not done yet.
     awaiting_resume: bool = False
 
     def handles(self, guild_id: int | None) -> bool:
