@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.client import STATS_FILE
-from bot.core.stats import Stats
+from bot.core.loader import load_knowledge
+from bot.core.store import open_store
 
 from .fake_discord import FakeDiscord, FakeInteraction, Perm, shard_for
 from .processes import BotProcess, clean_environment, run_cli
@@ -196,13 +196,18 @@ async def test_two_shard_processes_answer_their_guilds_and_share_one_store(
         )
         stats_shown = await shown(fake, command)
         assert stats_counts(stats_shown) == [(1, 1, 0)], stats_shown
-    stats = Stats(Path(cluster.env["FAQ_DATA_DIR"]) / STATS_FILE)
+    store = open_store(
+        load_knowledge(Path(cluster.env["FAQ_KNOWLEDGE_DIR"])),
+        data_dir=Path(cluster.env["FAQ_DATA_DIR"]),
+        database_url=cluster.env.get("FAQ_DATABASE_URL"),
+        listen=False,
+    )
     try:
         for guild_id in cluster.guilds:
-            (ncg,) = stats.entry_stats(guild_id)
+            (ncg,) = store.entry_stats(guild_id)
             assert (ncg.entry_id, ncg.asks, ncg.helpful) == (NCG_ID, 1, 1)
     finally:
-        stats.close()
+        store.close()
 
     # An entry added from the command line serves in its guild's shard, and only there.
     added = await run_cli(
