@@ -44,8 +44,11 @@ class NotOwner(app_commands.CheckFailure):
     """The user does not own the bot."""
 
 
-def is_moderator(interaction: Interaction, mod_role_id: int | None) -> bool:
-    """True when the interaction's user may edit the FAQ: Manage Server, or the mod role."""
+def is_moderator(interaction: Interaction) -> bool:
+    """True when the interaction's user may edit the FAQ: Manage Server, or the mod role.
+
+    The mod role is the server's own (`/faq config mod-role`), else the bot's default.
+    """
     user = interaction.user
     if interaction.guild_id is None or not isinstance(user, discord.Member):
         return False
@@ -53,17 +56,17 @@ def is_moderator(interaction: Interaction, mod_role_id: int | None) -> bool:
     # so they are right even when the member is not cached.
     if interaction.permissions.manage_guild:
         return True
+    mod_role_id = interaction.client.mod_role_for(interaction.guild_id)
     return mod_role_id is not None and user.get_role(mod_role_id) is not None
 
 
 async def moderator_predicate(interaction: Interaction) -> bool:
     """The run-time half of `moderator_only`; raises NotModerator with the reason."""
-    bot = interaction.client
     if interaction.guild_id is None:
         raise NotModerator("FAQ editing works inside a server, not in direct messages.")
-    if not is_moderator(interaction, bot.settings.mod_role_id):
+    if not is_moderator(interaction):
         who = "members with Manage Server"
-        if bot.settings.mod_role_id is not None:
+        if interaction.client.mod_role_for(interaction.guild_id) is not None:
             who += " or the moderator role"
         raise NotModerator(f"Only moderators ({who}) can do that.")
     return True

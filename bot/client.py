@@ -173,6 +173,14 @@ class FaqBot(commands.AutoShardedBot):
         self.stats.close()
         await super().close()
 
+    def mod_role_for(self, guild_id: int | None) -> int | None:
+        """The moderator role of a server: its own setting, else FAQ_MOD_ROLE_ID."""
+        return self.settings.mod_role_id
+
+    def auto_answer_channels_for(self, guild_id: int | None) -> frozenset[int]:
+        """Where the bot answers on its own in a server: its own channels, else the default."""
+        return self.settings.auto_answer_channels
+
     async def reply_for(
         self, guild_id: int | None, question: str, *, chat: bool = False, addressed: bool = False
     ) -> Reply:

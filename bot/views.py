@@ -206,10 +206,7 @@ class DismissButton(_AnswerButton, template=re.compile(rf"faq:dismiss:{_USER}"))
 
     async def run(self, interaction: Interaction) -> None:
         """Delete the answer when allowed; otherwise say who may."""
-        settings = interaction.client.settings
-        allowed = interaction.user.id == self.asker_id or is_moderator(
-            interaction, settings.mod_role_id
-        )
+        allowed = interaction.user.id == self.asker_id or is_moderator(interaction)
         if not allowed:
             await respond(
                 interaction, "Only the member who asked, or a moderator, can dismiss this."

@@ -114,7 +114,8 @@ class AutoAnswer(commands.Cog):
         me = self.bot.user
         if me is None:
             return
-        question = chat_question(message, me.id, self.bot.settings.auto_answer_channels)
+        guild_id = message.guild.id if message.guild is not None else None
+        question = chat_question(message, me.id, self.bot.auto_answer_channels_for(guild_id))
         if question is None:
             return
         author = message.author.id

@@ -314,7 +314,7 @@ class FaqCog(commands.Cog):
     async def _own_entry_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if not is_moderator(interaction, self.bot.settings.mod_role_id):
+        if not is_moderator(interaction):
             return []
         return await self._entry_choices(interaction, current, own_only=True)
 
