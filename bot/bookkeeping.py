@@ -88,12 +88,16 @@ class Bookkeeping:
         entry_id: str | None,
         answered: bool,
         message_id: int | None = None,
+        user_id: int | None = None,
     ) -> None:
-        """Count a question; a failure or a miss of the deadline drops the count."""
+        """Count a question (user_id: who asked, so `/faq forget-me` can delete it); a failure
+        or a miss of the deadline drops the count."""
         try:
             await self._call(
                 self.write_timeout,
-                lambda: self.stats.record_ask(guild_id, question, entry_id, answered, message_id),
+                lambda: self.stats.record_ask(
+                    guild_id, question, entry_id, answered, message_id, user_id
+                ),
             )
         except Exception as exc:
             self._dropped("a question", exc)
@@ -118,6 +122,11 @@ class Bookkeeping:
     async def entry_stats(self, guild_id: int | None) -> list[EntryStats]:
         """See Stats.entry_stats; raises StatsUnavailable when they do not answer in time."""
         return await self._read("entry stats", lambda: self.stats.entry_stats(guild_id))
+
+    async def run(self, what: str, work: Callable[[], T]) -> T:
+        """Other stats work on the same worker (e.g. forgetting a member), with the long
+        deadline; raises StatsUnavailable when it fails or misses it."""
+        return await self._read(what, work)
 
     async def _read(self, what: str, work: Callable[[], T]) -> T:
         try:

@@ -22,11 +22,14 @@ __all__ = [
     "MODERATOR_PERMISSIONS",
     "NotModerator",
     "NotOwner",
+    "NotServerManager",
     "apply_moderator_only",
     "is_moderator",
     "moderator_only",
     "moderator_predicate",
     "owner_only",
+    "server_manager_only",
+    "server_manager_predicate",
 ]
 
 _log = logging.getLogger(__name__)
@@ -70,6 +73,29 @@ async def moderator_predicate(interaction: Interaction) -> bool:
             who += " or the moderator role"
         raise NotModerator(f"Only moderators ({who}) can do that.")
     return True
+
+
+class NotServerManager(app_commands.CheckFailure):
+    """The member lacks Manage Server (or the command ran outside a server)."""
+
+
+async def server_manager_predicate(interaction: Interaction) -> bool:
+    """Only Manage Server may change a server's settings (not the mod role it sets)."""
+    if interaction.guild_id is None:
+        raise NotServerManager("Server settings work inside a server, not in direct messages.")
+    if not interaction.permissions.manage_guild:
+        raise NotServerManager("Only members with Manage Server can change the bot's settings.")
+    return True
+
+
+def server_manager_only() -> Callable[[T], T]:
+    """Decorator: Manage Server only, by default permission and by a run-time check."""
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(MODERATOR_PERMISSIONS)(func)
+        return app_commands.check(server_manager_predicate)(func)
+
+    return decorator
 
 
 def moderator_only() -> Callable[[T], T]:

@@ -175,11 +175,14 @@ class FaqBot(commands.AutoShardedBot):
 
     def mod_role_for(self, guild_id: int | None) -> int | None:
         """The moderator role of a server: its own setting, else FAQ_MOD_ROLE_ID."""
-        return self.settings.mod_role_id
+        own = self.library.settings_for(guild_id).mod_role_id
+        return own if own is not None else self.settings.mod_role_id
 
     def auto_answer_channels_for(self, guild_id: int | None) -> frozenset[int]:
-        """Where the bot answers on its own in a server: its own channels, else the default."""
-        return self.settings.auto_answer_channels
+        """Where the bot answers on its own in a server: its own channels, else the default
+        (FAQ_AUTO_ANSWER_CHANNELS)."""
+        own = self.library.settings_for(guild_id).auto_answer_channels
+        return own or self.settings.auto_answer_channels
 
     async def reply_for(
         self, guild_id: int | None, question: str, *, chat: bool = False, addressed: bool = False
@@ -203,9 +206,10 @@ class FaqBot(commands.AutoShardedBot):
         ref: str | None,
         answered: bool,
         message_id: int | None = None,
+        user_id: int | None = None,
     ) -> None:
         """Count a question, after its reply went out; a failure never stops an answer."""
-        await self.stats.record_ask(guild_id, question, ref, answered, message_id)
+        await self.stats.record_ask(guild_id, question, ref, answered, message_id, user_id)
 
     async def _report_startup_errors(self) -> None:
         await self.wait_until_ready()

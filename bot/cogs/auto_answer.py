@@ -137,6 +137,7 @@ class AutoAnswer(commands.Cog):
 
     async def _answer(self, message: discord.Message, question: ChatQuestion) -> None:
         guild_id = message.guild.id if message.guild is not None else None
+        asker = message.author.id
         reply = await self.bot.reply_for(
             guild_id, question.text, chat=True, addressed=question.addressed
         )
@@ -144,26 +145,26 @@ class AutoAnswer(commands.Cog):
             # Silent in plain chat; but a near miss is a gap moderators should see. Chatter
             # that matches nothing is not recorded: it is not a question about the article.
             if reply.suggestions:
-                await self.bot.record_ask(guild_id, question.text, None, False)
+                await self.bot.record_ask(guild_id, question.text, None, False, user_id=asker)
             return
-        presented = present_reply(
-            reply, self.bot.library.knowledge_for(guild_id), asker_id=message.author.id
-        )
+        presented = present_reply(reply, self.bot.library.knowledge_for(guild_id), asker_id=asker)
         channel = message.channel.id
         key = (channel, presented.ref)
         if presented.ref is not None and self.entry_cooldown.active(key):
             # Just answered here: the same answer again would only be noise.
-            await self.bot.record_ask(guild_id, question.text, presented.ref, True)
+            await self.bot.record_ask(guild_id, question.text, presented.ref, True, user_id=asker)
             return
         if not self.channel_cap.take(channel):
             # The channel had its share of replies: drop this one silently (still counted).
-            await self.bot.record_ask(guild_id, question.text, presented.ref, reply.answered)
+            await self.bot.record_ask(
+                guild_id, question.text, presented.ref, reply.answered, user_id=asker
+            )
             return
         # Named, the bot always says something (an answer, "did you mean", or "no answer").
         # The windows are claimed before sending, so a message handled meanwhile sees them.
         if presented.ref is not None:
             self.entry_cooldown.trigger(key)
-        self.member_cooldown.trigger(message.author.id)
+        self.member_cooldown.trigger(asker)
         sent = await self._send(
             message, content=presented.content, embed=presented.embed, view=presented.view
         )
@@ -171,13 +172,14 @@ class AutoAnswer(commands.Cog):
             # Nothing reached the channel: nothing is used up.
             self.channel_cap.give_back(channel)
             self.entry_cooldown.clear(key)
-            self.member_cooldown.clear(message.author.id)
+            self.member_cooldown.clear(asker)
         await self.bot.record_ask(
             guild_id,
             question.text,
             presented.ref,
             reply.answered,
             sent.id if sent is not None else None,
+            user_id=asker,
         )
 
     async def _send(

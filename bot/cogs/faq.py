@@ -21,9 +21,11 @@ from bot.checks import (
     moderator_only,
     moderator_predicate,
     owner_only,
+    server_manager_only,
 )
 from bot.core.errors import KnowledgeError
 from bot.core.models import Entry, KnowledgeBase, Suggestion
+from bot.core.store import GuildSettings
 from bot.core.text import MAX_QUERY_CHARS
 from bot.embeds import (
     CHOICE_NAME_MAX,
@@ -44,6 +46,14 @@ from bot.embeds import (
 from bot.modals import EntryDraft, EntryModal, GapsView
 from bot.replies import present_reply
 from bot.responses import respond, within_deadline
+from bot.server_settings import (
+    CHANNELS_MAX,
+    channels_shown,
+    effective_channels,
+    settings_embed,
+    with_channels,
+    with_mod_role,
+)
 from bot.views import ConfirmView, PagedView, answer_view
 
 if TYPE_CHECKING:
@@ -58,10 +68,19 @@ SHIPPED_REJECTED = (
     "The shipped FAQ files were changed and rejected; the bot's operator sees the details "
     "in the log."
 )
+FORGET_QUESTION = (
+    "Delete what the bot keeps about you, in every server: your Helpful / Not helpful votes "
+    "and the questions you asked it. Your id is also removed from FAQ entries and the "
+    "change log. This cannot be undone."
+)
 AUTOCOMPLETE_MAX = 25
 GAPS_SHOWN = 10
 # Lookups that post in the channel: 5 per member per 30 seconds.
 LOOKUP_RATE, LOOKUP_PER = 5, 30.0
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _member_key(interaction: Interaction) -> int:
@@ -80,6 +99,9 @@ class FaqCog(commands.Cog):
 
     faq = app_commands.Group(
         name="faq", description="Answers about the article, with the paragraph they come from."
+    )
+    config = app_commands.Group(
+        name="config", description="The bot's settings in this server (Manage Server).", parent=faq
     )
 
     def __init__(self, bot: FaqBot) -> None:
@@ -128,7 +150,14 @@ class FaqCog(commands.Cog):
             view=presented.view,
             ephemeral=presented.asker_only,
         )
-        await self.bot.record_ask(guild_id, question, presented.ref, reply.answered, message_id)
+        await self.bot.record_ask(
+            guild_id,
+            question,
+            presented.ref,
+            reply.answered,
+            message_id,
+            user_id=interaction.user.id,
+        )
 
     @faq.command(name="show", description="Show one FAQ entry.")
     @app_commands.describe(entry="Start typing to search the entries")
@@ -376,6 +405,164 @@ class FaqCog(commands.Cog):
         await respond(
             interaction, f"Up to date: {len(kb.entries)} entries here, {own} of them this server's."
         )
+
+    # -- members' data -------------------------------------------------------------------
+
+    @faq.command(
+        name="forget-me", description="Delete your votes and the questions you asked the bot."
+    )
+    async def forget_me(self, interaction: Interaction) -> None:
+        """Ask for confirmation, then delete everything stored about the member, everywhere."""
+        user_id = interaction.user.id
+        bot = self.bot
+
+        async def confirmed(click: Interaction) -> None:
+            await click.response.edit_message(content="Deleting…", view=None)
+            try:
+                report = await bot.stats.run(
+                    "forgetting a member", lambda: bot.library.store.forget_user(user_id)
+                )
+            except StatsUnavailable:
+                text = (
+                    "I could not delete your data just now; please try again in a minute "
+                    "(trying again is safe)."
+                )
+            else:
+                text = (
+                    f"Done: deleted {_count(report.votes, 'vote')} and "
+                    f"{_count(report.asks, 'question')}; your id was removed from "
+                    f"{_count(report.entries, 'FAQ entry', 'FAQ entries')} and "
+                    f"{_count(report.audit_records, 'change-log record')}."
+                )
+            await click.edit_original_response(
+                content=text, allowed_mentions=discord.AllowedMentions.none()
+            )
+
+        view = ConfirmView(user_id, confirm_label="Delete my data", on_confirm=confirmed)
+        await respond(interaction, FORGET_QUESTION, view=view)
+
+    # -- server settings (Manage Server) --------------------------------------------------
+
+    @config.command(name="show", description="Show the bot's settings in this server.")
+    @server_manager_only()
+    async def config_show(self, interaction: Interaction) -> None:
+        """The server's own settings, and the defaults where it set nothing."""
+        guild_id = _guild_id(interaction)
+        own = self.bot.library.settings_for(guild_id)
+        embed = settings_embed(own, self.bot.settings, interaction.guild)
+        await respond(interaction, embed=embed)
+
+    @config.command(name="channel-add", description="Answer questions on my own in a channel.")
+    @app_commands.describe(channel="A text channel of this server")
+    @server_manager_only()
+    async def config_channel_add(
+        self, interaction: Interaction, channel: discord.TextChannel
+    ) -> None:
+        """Add a channel to the server's auto-answer channels."""
+        guild_id = _guild_id(interaction)
+        own = self.bot.library.settings_for(guild_id)
+        current = effective_channels(own, self.bot.settings, interaction.guild)
+        if channel.id in current:
+            await respond(interaction, f"I already answer on my own in {channel.mention}.")
+            return
+        if len(current) >= CHANNELS_MAX:
+            await respond(
+                interaction,
+                f"This server has {CHANNELS_MAX} auto-answer channels, the most I keep; "
+                "remove one first.",
+            )
+            return
+        changed = with_channels(own, current | {channel.id})
+        await self._save_settings(
+            interaction,
+            changed,
+            f"I now answer on my own in {channels_shown(changed.auto_answer_channels)}.",
+        )
+
+    @config.command(name="channel-remove", description="Stop answering on my own in a channel.")
+    @app_commands.describe(channel="One of the channels I answer in (start typing)")
+    @server_manager_only()
+    async def config_channel_remove(self, interaction: Interaction, channel: str) -> None:
+        """Remove a channel from the server's auto-answer channels."""
+        guild_id = _guild_id(interaction)
+        own = self.bot.library.settings_for(guild_id)
+        current = effective_channels(own, self.bot.settings, interaction.guild)
+        picked = int(channel) if channel.isdigit() else None
+        if picked not in current:
+            await respond(
+                interaction, "That is not one of my channels here; pick one from the list."
+            )
+            return
+        left = current - {picked}
+        if left:
+            done = f"I now answer on my own in {channels_shown(left)}."
+        elif self.bot.settings.auto_answer_channels:
+            done = "This server is back to the bot's default channels."
+        else:
+            done = "I now answer in this server only when mentioned."
+        await self._save_settings(interaction, with_channels(own, left), done)
+
+    @config_channel_remove.autocomplete("channel")
+    async def _channel_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+            return []
+        own = self.bot.library.settings_for(interaction.guild_id)
+        typed = current.casefold().strip().lstrip("#")
+        choices = []
+        for channel_id in sorted(effective_channels(own, self.bot.settings, interaction.guild)):
+            found = interaction.guild.get_channel(channel_id) if interaction.guild else None
+            name = f"#{found.name}" if found is not None else f"#{channel_id} (not found)"
+            if typed in name.casefold():
+                choices.append(
+                    app_commands.Choice(name=truncate(name, CHOICE_NAME_MAX), value=str(channel_id))
+                )
+        return choices[:AUTOCOMPLETE_MAX]
+
+    @config.command(name="mod-role", description="The role that may edit the FAQ here.")
+    @app_commands.describe(role="Leave empty to go back to the bot's default")
+    @server_manager_only()
+    async def config_mod_role(
+        self, interaction: Interaction, role: discord.Role | None = None
+    ) -> None:
+        """Set (or clear) the server's moderator role."""
+        guild_id = _guild_id(interaction)
+        if role is not None and role.is_default():
+            await respond(interaction, "Pick a role other than @everyone.")
+            return
+        own = self.bot.library.settings_for(guild_id)
+        done = (
+            f"Members with {role.mention} can now edit the FAQ here."
+            if role is not None
+            else "The moderator role is back to the bot's default."
+        )
+        await self._save_settings(interaction, with_mod_role(own, role.id if role else None), done)
+
+    @config.command(name="reset", description="Go back to the bot's default settings here.")
+    @server_manager_only()
+    async def config_reset(self, interaction: Interaction) -> None:
+        """Forget every setting of this server."""
+        await self._save_settings(
+            interaction, GuildSettings(), "This server is back to the bot's default settings."
+        )
+
+    async def _save_settings(
+        self, interaction: Interaction, changed: GuildSettings, done: str
+    ) -> None:
+        """Save the server's settings (they apply at once) and say what changed, privately."""
+        guild_id = _guild_id(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await asyncio.to_thread(
+                self.bot.library.set_settings, guild_id, changed, interaction.user.id
+            )
+        except KnowledgeError as exc:
+            problems = "; ".join(p.message for p in exc.problems)
+            await respond(interaction, f"Not saved: {safe_text(problems, 1500)}")
+            return
+        _log.info("server %s: settings changed by %s", guild_id, interaction.user.id)
+        await respond(interaction, done)
 
     @faq.command(name="sync", description="Publish the bot's commands to Discord (bot owner).")
     @app_commands.describe(here="Only to this server, at once (default: everywhere)")

@@ -25,6 +25,8 @@ CONTRACT = {
     "stats",
     "reload",
     "sync",
+    "forget-me",
+    "config",
 }
 MODERATOR_ONLY = {"add", "edit", "remove", "gaps", "stats", "reload"}
 
@@ -71,6 +73,9 @@ def test_moderator_subcommands_carry_the_check(bot: FaqBot) -> None:
     group = bot.tree.get_command("faq")
     assert isinstance(group, discord.app_commands.Group)
     for command in group.commands:
+        if isinstance(command, discord.app_commands.Group):
+            assert command.name == "config"
+            continue
         assert isinstance(command, discord.app_commands.Command)
         # The same rule as default permission (ignored by Discord on subcommands) and check.
         has_default = command.default_permissions == discord.Permissions(manage_guild=True)
@@ -106,3 +111,16 @@ def test_button_rows_fit() -> None:
     assert len(components) <= 5
     assert all(len(row["components"]) <= 5 for row in components)
     assert all(len(b["label"]) <= 80 for row in components for b in row["components"])
+
+
+def test_server_settings_are_for_manage_server_only(bot: FaqBot) -> None:
+    group = bot.tree.get_command("faq")
+    assert isinstance(group, discord.app_commands.Group)
+    config = group.get_command("config")
+    assert isinstance(config, discord.app_commands.Group)
+    names = {c.name for c in config.commands}
+    assert names == {"show", "channel-add", "channel-remove", "mod-role", "reset"}
+    for command in config.commands:
+        assert isinstance(command, discord.app_commands.Command)
+        assert command.default_permissions == discord.Permissions(manage_guild=True)
+        assert [c.__qualname__ for c in command.checks] == ["server_manager_predicate"]
