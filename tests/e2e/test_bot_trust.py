@@ -221,3 +221,70 @@ async def test_reload_shows_each_server_only_its_own_rejected_file(
     assert f"{guild_b['id']}.yaml" in embed["description"]
     assert "Secret Plans of B" in embed["description"]  # its own file, quoted to its own mods
     assert str(tmp_path) not in json.dumps(shown_b.data)
+
+
+# -- per-server settings and members' data ----------------------------------------------------
+
+
+async def test_server_settings_apply_at_once_and_a_member_can_be_forgotten(
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+) -> None:
+    fake = fake_discord
+    manager = make_moderator(fake, "manager")
+    guild_id = int(fake.guild["id"])
+    quiet = fake.add_channel(guild_id, "quiet")
+    team = fake.add_role(guild_id, "FAQ team", permissions=0)
+    editor = fake.make_user("editor")
+    fake.add_member(guild_id, editor, roles=[team])
+    async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0) as run:
+        ignored = await fake.send_message(NCG_QUESTION, channel_id=int(quiet["id"]))
+        refused = await fake.invoke_slash("faq", subcommand="gaps", user=editor)
+        refused_reply = await final_reply(fake, refused)
+
+        add = await fake.invoke_slash(
+            "faq",
+            group="config",
+            subcommand="channel-add",
+            options={"channel": quiet},
+            user=manager,
+        )
+        added = await final_reply(fake, add)
+        role = await fake.invoke_slash(
+            "faq", group="config", subcommand="mod-role", options={"role": team}, user=manager
+        )
+        await final_reply(fake, role)
+        answered = await fake.send_message(NCG_QUESTION, channel_id=int(quiet["id"]))
+        answer = await reply_to(fake, answered)
+        allowed = await fake.invoke_slash("faq", subcommand="gaps", user=editor)
+        allowed_reply = await final_reply(fake, allowed)
+
+        vote = await fake.click_button(f"faq:vote:1:{NCG_ID}", message=answer)
+        await fake.wait_for_interaction_response(vote, index=1, timeout=REPLY_TIMEOUT)
+        forget = await fake.invoke_slash("faq", subcommand="forget-me")
+        question = await fake.wait_for_interaction_response(forget, timeout=REPLY_TIMEOUT)
+        confirm = buttons_of(question.data)["Delete my data"]
+        click = await fake.click_button(confirm, message=question.message or question.data)
+        done = await fake.wait_for_interaction_response(click, index=1, timeout=REPLY_TIMEOUT)
+        left = run.stats.entry_stats(run.guild_id)
+
+    assert added.ephemeral
+    assert added.data["content"].startswith("I now answer on my own in")
+    assert quiet["id"] in added.data["content"]
+    assert refused_reply.data["content"].startswith("Only moderators")
+    assert allowed_reply.data["embeds"][0]["title"] == "Questions the FAQ does not answer well"
+    assert answer["embeds"][0]["title"] == NCG_QUESTION
+    replied_to = [(m.get("message_reference") or {}).get("message_id") for m in fake.bot_messages()]
+    assert ignored["id"] not in replied_to  # asked before the channel was added
+    assert question.ephemeral
+    assert done.data["content"].startswith("Done: deleted 1 vote and 1 question;")
+    assert all((row.asks, row.helpful, row.not_helpful) == (0, 0, 0) for row in left)
+
+
+def buttons_of(data: JSON) -> dict[str, str]:
+    """Button label -> custom_id of a message's components."""
+    return {
+        item["label"]: item["custom_id"]
+        for row in data.get("components") or []
+        for item in row.get("components") or []
+        if item.get("type") == 2
+    }
