@@ -126,7 +126,6 @@ class FaqBot(commands.AutoShardedBot):
         self.library = library
         self.stats = stats
         self._watch_task: asyncio.Task[None] | None = None
-        self._report_task: asyncio.Task[None] | None = None
         self._mod_log_failed = False
 
     async def setup_hook(self) -> None:
@@ -142,10 +141,6 @@ class FaqBot(commands.AutoShardedBot):
         self._watch_task = asyncio.create_task(
             self.library.watch(on_error=self.report_knowledge_error), name="faq-knowledge-watch"
         )
-        if self.library.startup_errors:
-            self._report_task = asyncio.create_task(
-                self._report_startup_errors(), name="faq-startup-errors"
-            )
 
     async def launch_shard(
         self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
@@ -165,11 +160,11 @@ class FaqBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Stop the hot reload and the stats worker, then disconnect."""
-        for task in (self._watch_task, self._report_task):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        task = self._watch_task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self.stats.close()
         await super().close()
 
@@ -210,11 +205,6 @@ class FaqBot(commands.AutoShardedBot):
     ) -> None:
         """Count a question, after its reply went out; a failure never stops an answer."""
         await self.stats.record_ask(guild_id, question, ref, answered, message_id, user_id)
-
-    async def _report_startup_errors(self) -> None:
-        await self.wait_until_ready()
-        for error in self.library.startup_errors:
-            await self.report_knowledge_error(error)
 
     async def report_knowledge_error(self, error: KnowledgeError) -> None:
         """Post a rejected knowledge file's problems to the mod-log channel, when one is set.

@@ -4,9 +4,12 @@ Each server sees the shipped FAQ plus its moderator entries, through a matcher c
 either changes. Entries, per-server settings and stats live in a `Store` (files or PostgreSQL);
 the Library keeps what questions need in memory and learns of changes from the store.
 
-Reads (`knowledge_for`, `matcher_for`, `settings_for`) never touch the disk or the database and
-are cheap enough for every message. Writes and `refresh` do I/O: call them from a worker thread
-when on an event loop.
+Start-up reads no server's entries, so its cost does not depend on how many servers there
+are: a server's entries are read from the store the first time that server needs them, then
+kept in memory, and only the servers read so far are reloaded when the store reports a change.
+Reads (`knowledge_for`, `matcher_for`, `settings_for`) touch the store only on a server's first
+need and are cheap enough for every message. Writes and `refresh` do I/O: call them from a
+worker thread when on an event loop.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ __all__ = ["DEFAULT_OVERLAY_CACHE", "KNOWLEDGE_FILES", "Library"]
 _log = logging.getLogger(__name__)
 
 KNOWLEDGE_FILES = ("article.md", "faq.yaml")
-# Servers whose matcher stays built; a few MiB at most (see benchmarks/bench_scale.py).
-DEFAULT_OVERLAY_CACHE = 1024
+# Servers whose matcher (overlay) stays built: about 20 KiB each with three entries, so
+# 8192 hold at most ~170 MiB (see benchmarks/bench_scale.py).
+DEFAULT_OVERLAY_CACHE = 8192
 
 # What tells us a file changed without reading it: os.replace gives a new inode, an edit in
 # place a new mtime or size.
@@ -51,12 +55,12 @@ def _stamp(path: Path) -> _Stamp | None:
 
 @dataclass(frozen=True, slots=True)
 class _Guild:
-    """A server's last good entries and the knowledge base built from them."""
+    """A server's last good entries (its knowledge base and matcher are built from them on
+    demand and kept in the bounded cache, so memory grows with entries, not servers x FAQ)."""
 
     entries: tuple[Entry, ...]
     synonyms: Mapping[str, str]
     base: KnowledgeBase
-    kb: KnowledgeBase
     # Entries kept in the file that do not serve, by id: (entry, why not).
     unserved: Mapping[str, tuple[Entry, str]] = field(default_factory=dict)
 
@@ -127,16 +131,16 @@ class Library:
         self._shipped: tuple[KnowledgeBase, Matcher] | None = None
         self._shipped_lock = threading.Lock()
         # Server -> its knowledge and matcher, least recently used first.
-        self._matchers: OrderedDict[int, tuple[KnowledgeBase, Matcher]] = OrderedDict()
+        self._matchers: OrderedDict[int, tuple[_Guild, Matcher]] = OrderedDict()
         self._guild_settings: dict[int, GuildSettings] = {}
         # Errors of changes loaded by the store's listener, handed out by the next refresh.
         self._pending_errors: list[KnowledgeError] = []
         # Per server, which read is the latest (see _load_guild).
         self._generations: dict[int, int] = {}
+        # The servers whose entries were read (on their first need); only they are reloaded.
+        self._read: set[int] = set()
         self.store.subscribe(self._on_change)
-        errors = self._load_all()
-        # Kept so the adapter can post them to the mod-log channel once it is connected.
-        self.startup_errors: tuple[KnowledgeError, ...] = tuple(errors)
+        self._guild_settings = self.store.all_guild_settings()
 
     @property
     def base(self) -> KnowledgeBase:
@@ -147,8 +151,7 @@ class Library:
         """The shipped knowledge plus that server's entries (None: shipped only)."""
         if guild_id is None:
             return self._base
-        guild = self._guilds.get(guild_id)
-        return guild.kb if guild is not None else self._base
+        return self._matcher(guild_id).kb
 
     def matcher_for(self, guild_id: int | None) -> Matcher:
         """A matcher over `knowledge_for(guild_id)`, built once and reused until it changes.
@@ -157,18 +160,23 @@ class Library:
         shipped matcher plus a small overlay of its own entries (`Matcher.with_entries`), kept
         in a bounded LRU cache and rebuilt only when that server's entries change.
         """
+        return self._matcher(guild_id)
+
+    def _matcher(self, guild_id: int | None) -> Matcher:
         shipped = self._shipped_matcher()
+        if guild_id is not None:
+            self._ensure_read(guild_id)
         guild = None if guild_id is None else self._guilds.get(guild_id)
-        if guild_id is None or guild is None or guild.kb is self._base:
+        if guild_id is None or guild is None or not (guild.entries or guild.synonyms):
             return shipped
         with self._matcher_lock:
             cached = self._matchers.get(guild_id)
-            if cached is not None and cached[0] is guild.kb:
+            if cached is not None and cached[0] is guild:
                 self._matchers.move_to_end(guild_id)
                 return cached[1]
         matcher = shipped.with_entries(guild.entries, guild.synonyms)
         with self._matcher_lock:
-            self._matchers[guild_id] = (guild.kb, matcher)
+            self._matchers[guild_id] = (guild, matcher)
             self._matchers.move_to_end(guild_id)
             while len(self._matchers) > self.overlay_cache:
                 self._matchers.popitem(last=False)
@@ -219,6 +227,7 @@ class Library:
         With `pick_id` the id is made from the question under the store's lock, with a suffix
         when taken (two moderators adding the same question both succeed).
         """
+        self._ensure_read(guild_id)  # so the store's change notice reloads it here
         return self.store.add_entry(
             guild_id, entry, actor_id, pick_id=pick_id, keep_stamps=keep_stamps
         )
@@ -227,10 +236,12 @@ class Library:
         self, guild_id: int, entry: Entry, actor_id: int, *, keep_stamps: bool = False
     ) -> Entry:
         """Validate and save a changed moderator entry; it serves at once."""
+        self._ensure_read(guild_id)
         return self.store.edit_entry(guild_id, entry, actor_id, keep_stamps=keep_stamps)
 
     def remove_entry(self, guild_id: int, entry_id: str, actor_id: int) -> Entry:
         """Delete a moderator entry and return it."""
+        self._ensure_read(guild_id)
         return self.store.remove_entry(guild_id, entry_id, actor_id)
 
     def refresh(self) -> list[KnowledgeError]:
@@ -297,6 +308,8 @@ class Library:
 
     def rejected_for(self, guild_id: int | None) -> tuple[KnowledgeError, ...]:
         """What is rejected now and affects that server: the shipped files, then its own."""
+        if guild_id is not None:
+            self._ensure_read(guild_id)  # a server not read yet: read it now, to say
         found = [self._shipped_rejected] if self._shipped_rejected is not None else []
         if guild_id is not None and guild_id in self._rejected:
             found.append(self._rejected[guild_id])
@@ -308,6 +321,7 @@ class Library:
         This happens when the shipped FAQ changes under them (it now owns their id or one of
         their phrasings, or their quote left the article). They can be edited or removed.
         """
+        self._ensure_read(guild_id)
         guild = self._guilds.get(guild_id)
         return guild.unserved if guild is not None else {}
 
@@ -331,14 +345,28 @@ class Library:
         )
         return error
 
+    def _ensure_read(self, guild_id: int) -> None:
+        """Read a server's entries the first time it needs them (once: a server without
+        entries or with a rejected file is not read again until the store reports a change)."""
+        if guild_id in self._read:
+            return
+        with self._write_lock:
+            if guild_id in self._read:
+                return
+            self._read.add(guild_id)
+            error = self._load_guild(guild_id)
+            if error is not None:
+                self._pending_errors.append(error)
+
     def _load_all(self) -> list[KnowledgeError]:
-        """(Re)load every server's entries and settings, reading outside the write lock."""
+        """Reload the settings and the entries of every server read so far (the others are
+        read fresh when first needed), reading outside the write lock."""
         settings = self.store.all_guild_settings()
         with self._write_lock:
             self._guild_settings = settings
-            known = set(self._guilds)
+            known = set(self._read)
         errors: list[KnowledgeError] = []
-        for guild_id in sorted(set(self.store.guild_ids()) | known):
+        for guild_id in sorted(known):
             error = self._load_guild(guild_id)
             if error is not None:
                 errors.append(error)
@@ -360,6 +388,8 @@ class Library:
                 else:
                     self._guild_settings[change.guild_id] = settings
             return
+        if change.guild_id not in self._read:
+            return  # never read here: its first need reads the current entries
         error = self._load_guild(change.guild_id)
         if error is not None:
             with self._write_lock:
@@ -447,13 +477,10 @@ class Library:
             with self._matcher_lock:
                 self._matchers.pop(guild_id, None)
             return newly
-        # The shipped synonyms win: a server must not change how the shipped FAQ matches.
-        kb = KnowledgeBase(base.article, base.entries + entries, {**synonyms, **base.synonyms})
         if not entries and not synonyms:
             # Only entries that do not serve: the shipped knowledge, kept for unserved_for.
-            kb = base
             with self._matcher_lock:
                 self._matchers.pop(guild_id, None)
-        self._guilds[guild_id] = _Guild(entries, dict(synonyms), base, kb, unserved)
+        self._guilds[guild_id] = _Guild(entries, dict(synonyms), base, unserved)
         _log.debug("server %s: %d moderator entries", guild_id, len(entries))
         return newly

@@ -90,7 +90,6 @@ def test_starts_with_the_shipped_knowledge(library: Library) -> None:
     assert [e.id for e in library.base.entries] == ["seventy-years", "ncg"]
     assert library.knowledge_for(None) is library.base
     assert library.knowledge_for(GUILD) is library.base
-    assert library.startup_errors == ()
     reply = library.matcher_for(GUILD).reply("What is the nuclear consultative group?")
     assert (reply.answered, reply.entry_id) == (True, "ncg")
 
@@ -171,7 +170,7 @@ def test_new_entry_ids_are_unique_in_the_server(library: Library) -> None:
     "garbage",
     [b"entries: [unclosed\n", b"entries:\n  - id: NOT VALID\n", b"\xff\xfe\x00"],
 )
-def test_a_corrupted_server_file_at_start_falls_back_to_the_shipped_faq(
+def test_a_corrupted_server_file_falls_back_to_the_shipped_faq_when_first_read(
     small_knowledge: Path,
     data_dir: Path,
     caplog: pytest.LogCaptureFixture,
@@ -184,13 +183,18 @@ def test_a_corrupted_server_file_at_start_falls_back_to_the_shipped_faq(
 
     with caplog.at_level(logging.ERROR, logger="bot.core.library"):
         library = Library(small_knowledge, data_dir)
+        assert caplog.records == []  # start-up reads no server file
+        # Found when the server first needs its entries: logged then, reported by the next
+        # refresh (which the bot passes to the mod-log channel), once.
+        assert library.knowledge_for(GUILD) is library.base
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1
     assert f"server {GUILD}" in errors[0].getMessage()
     assert str(path) in errors[0].getMessage()
-    assert len(library.startup_errors) == 1
+    reported = library.refresh()
+    assert len(reported) == 1
+    assert str(path) in str(reported[0])
 
-    assert library.knowledge_for(GUILD) is library.base
     assert library.matcher_for(GUILD).reply(DETERRENCE_QUESTION).entry_id != "deterrence"
     # The healthy server is unaffected.
     assert "deterrence" in library.knowledge_for(OTHER_GUILD).by_id
@@ -215,6 +219,7 @@ def test_refresh_picks_up_a_changed_faq(library: Library, small_knowledge: Path)
 def test_refresh_picks_up_a_server_file_written_elsewhere(library: Library, data_dir: Path) -> None:
     # The console (`faqbot entries add`) writes through its own store.
     console = GuildStore(data_dir, library.base)
+    assert library.knowledge_for(GUILD) is library.base  # read once: it has no entries
     console.add(GUILD, _entry("deterrence", DETERRENCE_QUESTION), MOD)
     assert "deterrence" not in library.knowledge_for(GUILD).by_id  # no disk reads per message
     assert library.refresh() == []
@@ -394,7 +399,7 @@ def test_a_slow_hot_reload_does_not_block_a_moderator_edit(
     assert {"deterrence", "japan"} <= set(library.knowledge_for(GUILD).by_id)
 
 
-def test_a_hostile_server_file_is_rejected_at_start_not_a_crash(
+def test_a_hostile_server_file_is_rejected_when_first_read_not_a_crash(
     small_knowledge: Path, data_dir: Path
 ) -> None:
     guilds = data_dir / "guilds"
@@ -402,7 +407,9 @@ def test_a_hostile_server_file_is_rejected_at_start_not_a_crash(
     (guilds / f"{GUILD}.yaml").write_text("entries: " + "[" * 3000 + "\n", encoding="utf-8")
     (guilds / f"{OTHER_GUILD}.yaml").write_text("entries: &a [*a]\n", encoding="utf-8")
     library = Library(small_knowledge, data_dir)
-    messages = [str(p) for error in library.startup_errors for p in error.problems]
+    assert library.knowledge_for(GUILD) is library.base
+    assert library.knowledge_for(OTHER_GUILD) is library.base
+    messages = [str(p) for error in library.refresh() for p in error.problems]
     assert len(messages) == 2
     assert "nested more than" in messages[0]
     assert "anchor '&a' is not allowed" in messages[1]
@@ -423,7 +430,8 @@ def test_after_a_restart_a_clashing_entry_stops_serving_alone_and_can_be_fixed(
     assert "japan" not in restarted.knowledge_for(GUILD).by_id
     entry, reason = restarted.unserved_for(GUILD)["japan"]
     assert "already used by entry 'japan-next'" in reason
-    assert any("not served" in str(p) for e in restarted.startup_errors for p in e.problems)
+    # Found when the server first needed its entries, reported by the next refresh.
+    assert any("not served" in str(p) for e in restarted.refresh() for p in e.problems)
     fixed = entry.model_copy(update={"question": "Which country follows Korea?"})
     restarted.edit_entry(GUILD, fixed, MOD)
     assert "japan" in restarted.knowledge_for(GUILD).by_id

@@ -9,8 +9,10 @@ import pytest
 
 from bot.core import library as library_module
 from bot.core.library import Library
+from bot.core.loader import EntryFile
 from bot.core.matcher import Matcher
 from bot.core.models import Entry, Source
+from bot.core.store.embedded import EmbeddedStore
 
 MOD = 9001
 FIRST_GUILD = 1000
@@ -116,3 +118,54 @@ def test_no_server_ever_gets_another_servers_entry(small_knowledge: Path, data_d
 def test_the_cache_size_must_be_positive(small_knowledge: Path, data_dir: Path) -> None:
     with pytest.raises(ValueError, match="overlay_cache"):
         Library(small_knowledge, data_dir, overlay_cache=0)
+
+
+def test_start_up_reads_no_server_entries_and_a_server_is_read_once(
+    small_knowledge: Path, data_dir: Path
+) -> None:
+    writer = Library(small_knowledge, data_dir)
+    guilds = [FIRST_GUILD + i for i in range(len(CODE_WORDS))]
+    for guild, word in zip(guilds, CODE_WORDS, strict=True):
+        writer.add_entry(guild, _entry(word), MOD)
+
+    reads: list[int] = []
+    listed: list[bool] = []
+
+    class SpyStore(EmbeddedStore):
+        def read_entries(self, guild_id: int) -> EntryFile:
+            reads.append(guild_id)
+            return super().read_entries(guild_id)
+
+        def guild_ids(self) -> list[int]:
+            listed.append(True)
+            return super().guild_ids()
+
+    library = Library(small_knowledge, data_dir, store=lambda base: SpyStore(data_dir, base))
+    assert reads == []
+    assert listed == []  # not even the list of servers
+
+    reply = library.matcher_for(guilds[3]).reply(f"{CODE_WORDS[3]} briefing")
+    assert (reply.answered, reply.entry_id) == (True, f"{CODE_WORDS[3]}-briefing")
+    assert reads == [guilds[3]]
+    library.matcher_for(guilds[3])
+    library.knowledge_for(guilds[3])
+    assert reads == [guilds[3]]
+    # A server without entries is read once too, then served by the shipped matcher.
+    assert library.matcher_for(5) is library.matcher_for(None)
+    assert library.matcher_for(5) is library.matcher_for(None)
+    assert reads == [guilds[3], 5]
+
+    # A refresh looks at the servers read so far only, and reads none that did not change.
+    assert library.refresh() == []
+    assert reads == [guilds[3], 5]
+    assert listed == []
+
+    # A server first needed after another process changed it gets the change at once.
+    writer.add_entry(guilds[4], _entry(CODE_WORDS[20]), MOD)
+    reply = library.matcher_for(guilds[4]).reply(f"{CODE_WORDS[20]} briefing")
+    assert (reply.answered, reply.entry_id) == (True, f"{CODE_WORDS[20]}-briefing")
+    # One read so far changes under it: the next refresh picks it up.
+    writer.add_entry(guilds[3], _entry(CODE_WORDS[21]), MOD)
+    assert library.refresh() == []
+    reply = library.matcher_for(guilds[3]).reply(f"{CODE_WORDS[21]} briefing")
+    assert (reply.answered, reply.entry_id) == (True, f"{CODE_WORDS[21]}-briefing")

@@ -677,9 +677,11 @@ async def test_corrupt_server_file_falls_back_to_shipped_faq_and_is_kept(
     env = {"FAQ_MOD_LOG_CHANNEL_ID": str(mod_log)}
     async with start_faq_bot(user_cooldown=0, channel_entry_cooldown=0, **env) as run:
         assert run.guild_file == guild_file
-        report = await fake.wait_for_bot_message(mod_log, timeout=REPLY_TIMEOUT)
+        # Start-up reads no server file: the server's first question finds the bad file,
+        # and the next hot-reload tick (every 2 s) reports it to the mod-log channel.
         question = await fake.send_message(NCG_QUESTION)
         reply = await reply_to(fake, question)
+        report = await fake.wait_for_bot_message(mod_log, timeout=REPLY_TIMEOUT + 4)
         opener, modal = await open_add_modal(fake, moderator)
         _, refused = await submit_entry(
             fake, opener, modal, {QUESTION: NEW_QUESTION, ANSWER: NEW_ANSWER}, index=1

@@ -39,6 +39,8 @@ _TYPO_MIN_LENGTH = 4
 _TYPO_CUTOFF_LONG = 85
 _TYPO_CUTOFF_SHORT = 88
 _TYPO_LONG_WORD = 6
+# Up to this many words, a corrector filters one list instead of indexing it.
+_SMALL_VOCABULARY = 200
 # A corrected word earns between half credit (at the cutoff) and full credit (at 100).
 _TYPO_MIN_TRUST = 0.5
 
@@ -165,14 +167,23 @@ class TypoCorrector:
     """Maps a misspelt word to the known word it most likely is, with a trust from 0.5 to 1.
 
     The known words are kept by length and by first and by second letter: a misspelling
-    rarely changes both, so a word is compared with few others.
+    rarely changes both, so a word is compared with few others. A small vocabulary (a
+    server's own words) is kept as one list and filtered the same way, and `cache_max` 0
+    keeps no cache: an overlay's corrector then costs little more than its words.
     """
 
-    def __init__(self, spellings: Iterable[str], analyser: Analyser) -> None:
+    def __init__(
+        self, spellings: Iterable[str], analyser: Analyser, *, cache_max: int = CACHE_MAX
+    ) -> None:
         self._analyser = analyser
+        self._cache_max = cache_max
+        words = [
+            w for w in sorted(spellings) if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS
+        ]
+        self._small: list[str] | None = words if len(words) <= _SMALL_VOCABULARY else None
         self._vocabulary: dict[tuple[int, str], list[str]] = {}
-        for w in sorted(spellings):
-            if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS:
+        if self._small is None:
+            for w in words:
                 for letter in {w[0], w[1]}:
                     self._vocabulary.setdefault((len(w), letter), []).append(w)
         self._cache: dict[str, tuple[str, float] | None] = {}
@@ -186,21 +197,30 @@ class TypoCorrector:
         cutoff = _TYPO_CUTOFF_LONG if len(word) >= _TYPO_LONG_WORD else _TYPO_CUTOFF_SHORT
         # fuzz.ratio >= 85 leaves room for a length difference of about 15%.
         spread = 2 + len(word) // 8
-        choices = list(
-            chain.from_iterable(
-                self._vocabulary.get((n, letter), ())
-                for n in range(len(word) - spread, len(word) + spread + 1)
-                for letter in {word[0], word[1]}
+        if self._small is not None:
+            letters = {word[0], word[1]}
+            choices = [
+                w
+                for w in self._small
+                if abs(len(w) - len(word)) <= spread and (w[0] in letters or w[1] in letters)
+            ]
+        else:
+            choices = list(
+                chain.from_iterable(
+                    self._vocabulary.get((n, letter), ())
+                    for n in range(len(word) - spread, len(word) + spread + 1)
+                    for letter in {word[0], word[1]}
+                )
             )
-        )
         found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         result = None
         if found is not None:
             trust = _TYPO_MIN_TRUST + (1 - _TYPO_MIN_TRUST) * (found[1] - cutoff) / (100 - cutoff)
             result = (self._analyser.stem(found[0]), trust)
-        if len(self._cache) >= CACHE_MAX:
-            self._cache.clear()
-        self._cache[word] = result
+        if self._cache_max:
+            if len(self._cache) >= self._cache_max:
+                self._cache.clear()
+            self._cache[word] = result
         return result
 
 

@@ -98,12 +98,9 @@ class EntryTier(Protocol):
         """The entry one of whose phrasings the question repeats word for word."""
         ...
 
-    def grounds(self, index: int) -> frozenset[int]:
-        """The ids (see ground_id) of the terms an entry's answer stands on."""
-        ...
-
-    def ground_id(self, stem: str) -> int | None:
-        """The id under which `grounds` holds a stem."""
+    def grounded(self, index: int, stem: str) -> bool:
+        """Whether an entry's answer stands on a stem: its main question, answer, quotes
+        or the paragraphs it cites."""
         ...
 
 
@@ -318,11 +315,9 @@ def _fuzzy_candidates(sums: list[_TierSums], query: Query) -> list[int]:
 
 def _grounding(tier: EntryTier, query: Query, entry: int) -> float:
     """The share of the question's known weight that the entry's answer stands on."""
-    grounds = tier.grounds(entry)
     matched = 0.0
     for stem, weight in query.weights.items():
-        term = tier.ground_id(stem)
-        if term is not None and term in grounds:
+        if tier.grounded(entry, stem):
             matched += weight * query.credit[stem]
     return matched / query.known
 

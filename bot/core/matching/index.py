@@ -163,6 +163,9 @@ class Index:
         self.sentence_mass = self.sentence_index.row_sums(self.idf)
         # Every word the indexed texts use (squeezed, one-word synonyms expanded).
         self.spellings = frozenset(words.spellings())
+        # Kept so a server's overlay reads the words the shipped texts use without analysing
+        # them again (read-only once built).
+        self.words = words
         self.corrector = TypoCorrector(self.spellings, self.analyser)
         self._fuzzy: dict[int, str] = {}  # phrasing row -> fuzzy_text, on demand
         self._exact: dict[str, int] = {}  # a phrasing's words -> its entry (small bases)
@@ -191,9 +194,10 @@ class Index:
         mass: np.ndarray = self.phrasing_mass[rows]
         return mass
 
-    def ground_id(self, stem: str) -> int | None:
-        """The id under which `grounds` holds a stem."""
-        return self.term_id.get(stem)
+    def grounded(self, index: int, stem: str) -> bool:
+        """Whether an entry's answer stands on a stem (see `grounds`)."""
+        term = self.term_id.get(stem)
+        return term is not None and term in self.grounds(index)
 
     def weight(self, stem: str) -> float:
         """A stem's rarity; a stem the knowledge base never uses weighs the most."""

@@ -50,6 +50,36 @@ def needs_full_index(index: Index, synonyms: Mapping[str, str]) -> bool:
     return False
 
 
+class _SharedWords(WordTable):
+    """A WordTable that takes the words the shipped index has read from it (their spelling
+    and stems) instead of analysing them again: most of a server's words are the article's."""
+
+    def __init__(
+        self, index: Index, analyser: Analyser, term_id: dict[str, int], terms: list[str]
+    ) -> None:
+        super().__init__(analyser, term_id, terms)
+        self._shipped = index.words
+        self._shipped_terms = index.term_list
+
+    def __missing__(self, word: str) -> int:
+        known = self._shipped.get(word)
+        if known is None:
+            return super().__missing__(word)
+        self.spelled.append(self._shipped.spelled[known])
+        term_id, terms = self._term_id, self._terms
+        own: list[int] = []
+        for term in self._shipped.terms[known]:
+            stem = self._shipped_terms[term]
+            local = term_id.get(stem)
+            if local is None:
+                local = term_id[stem] = len(terms)
+                terms.append(stem)
+            own.append(local)
+        self.terms.append(tuple(own))
+        self[word] = index = len(self.spelled) - 1
+        return index
+
+
 class _MassPatch:
     """Per-server corrections to some rows' IDF mass, as sorted rows and their deltas."""
 
@@ -106,13 +136,9 @@ class ShippedTier:
         """The shipped entry the question repeats word for word, if any."""
         return self._index.exact_among(query, candidates)
 
-    def grounds(self, index: int) -> frozenset[int]:
-        """The shipped terms a shipped entry's answer stands on."""
-        return self._index.grounds(index)
-
-    def ground_id(self, stem: str) -> int | None:
-        """A stem's shipped term id."""
-        return self._index.term_id.get(stem)
+    def grounded(self, index: int, stem: str) -> bool:
+        """Whether a shipped entry's answer stands on a stem."""
+        return self._index.grounded(index, stem)
 
 
 class Overlay:
@@ -136,7 +162,11 @@ class Overlay:
         # The overlay's own term space: only the stems its texts use.
         self.term_id: dict[str, int] = {}
         self.term_list: list[str] = []
-        words = WordTable(analyser, self.term_id, self.term_list)
+        words = (
+            _SharedWords(index, analyser, self.term_id, self.term_list)
+            if analyser is index.analyser
+            else WordTable(analyser, self.term_id, self.term_list)
+        )
         pairs = _text_terms(texts, words, analyser) if texts else np.zeros(0, dtype=np.int64)
         n_terms = len(self.term_list)
         text_of_pair, term_of_pair = np.divmod(pairs, max(n_terms, 1))
@@ -181,16 +211,8 @@ class Overlay:
         self.sentence_mass = sentence_patch.apply(
             np.arange(len(index.sentences)), index.sentence_mass.copy()
         )
-        # Shipped term id -> the overlay's id of the same stem (grounds use the overlay's).
-        self._local_of_shipped = dict(
-            zip(
-                shipped_id[in_shipped].tolist(),
-                np.flatnonzero(in_shipped).tolist(),
-                strict=True,
-            )
-        )
         self.known: Mapping[str, int] = ChainMap(self.term_id, index.term_id)
-        self.corrector = TypoCorrector(words.spellings(), analyser)
+        self.corrector = TypoCorrector(words.spellings(), analyser, cache_max=0)
         self.all_fuzzy = [
             " ".join(sorted(self.term_list[t] for t in self.phrasings.terms_of(row)))
             for row in range(self.offsets[-1])
@@ -221,32 +243,25 @@ class Overlay:
         """The server entry the question repeats word for word, if any."""
         return self._exact.get(query.words)
 
-    def ground_id(self, stem: str) -> int | None:
-        """A stem's id in `grounds`: the overlay's own id, else past them the shipped one."""
-        term = self.term_id.get(stem)
-        if term is not None:
-            return term
-        shipped = self.shipped.term_id.get(stem)
-        return None if shipped is None else len(self.term_list) + shipped
-
-    def grounds(self, index: int) -> frozenset[int]:
-        """The terms a server entry's answer stands on: its main question, answer, quotes
-        and the paragraphs it cites (those in the shipped index's term ids)."""
-        grounds = self._grounds.get(index)
-        if grounds is None:
+    def grounded(self, index: int, stem: str) -> bool:
+        """Whether a server entry's answer stands on a stem: its main question, answer and
+        quotes (the overlay's terms) or a paragraph it cites (the shipped index's)."""
+        own = self._grounds.get(index)
+        if own is None:
             if len(self._grounds) >= CACHE_MAX:
                 self._grounds.clear()
-            own = self.bodies.terms_of(index).tolist()
-            own += self.phrasings.terms_of(self.offsets[index]).tolist()
-            n_own = len(self.term_list)
-            local = self._local_of_shipped
-            cited = {
-                local.get(term, n_own + term)
-                for source in self.entries[index].sources
-                for term in self.shipped.paragraph_terms.get(source.paragraph, ())
-            }
-            grounds = self._grounds[index] = frozenset(own).union(cited)
-        return grounds
+            own = self._grounds[index] = frozenset(
+                self.bodies.terms_of(index).tolist()
+                + self.phrasings.terms_of(self.offsets[index]).tolist()
+            )
+        term = self.term_id.get(stem)
+        if term is not None and term in own:
+            return True
+        shipped = self.shipped.term_id.get(stem)
+        return shipped is not None and any(
+            shipped in self.shipped.paragraph_terms.get(source.paragraph, ())
+            for source in self.entries[index].sources
+        )
 
     # ---------------------------------------------------------------------- questions
 
