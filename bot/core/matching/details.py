@@ -18,12 +18,20 @@ from dataclasses import dataclass
 from ..lexicon import STOPWORDS
 from ..text import normalize
 
-__all__ = ["Detail", "EntryText", "asked_detail", "has_detail"]
+__all__ = ["FRAME_WORDS", "Detail", "EntryText", "asked_detail", "has_detail"]
 
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
+
+# The words that frame a detail question ("how long", "what year"), not its topic.
+FRAME_WORDS = frozenset(
+    _words(
+        "long old many much far often date day year time exactly exact specific specifically "
+        "name names named called official"
+    )
+)
 
 _MONTHS = _words(
     "january february march april may june july august september october november december "
@@ -115,11 +123,6 @@ _CATEGORIES = frozenset(
 # new to the question for it to answer "which".
 _DESCRIBING = frozenset(_words("that which who whose with where"))
 _NEW_WORDS = 2
-# An answer that itself says the article leaves the detail out answers the question.
-_SAYS_ABSENT = re.compile(
-    r"\b(?:does not|doesn't|do not|don't|did not|didn't) (?:name|say|give|mention|specify|state)"
-    r"|\bnot (?:named|given|stated|specified|mentioned)\b|\bwithout naming\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +256,6 @@ class EntryText:
     lowered: tuple[str, ...]
     tokens: tuple[tuple[str, ...], ...]  # original-case word tokens
     stems: tuple[tuple[str, ...], ...]  # the stem of each token
-    says_absent: bool  # the answer itself says the article leaves something out
     kinds: frozenset[str]  # the kinds of detail the entry's own phrasings ask for
 
     @classmethod
@@ -261,7 +263,6 @@ class EntryText:
         cls,
         sentences: Iterable[str],
         stem: Callable[[str], str],
-        answer: str = "",
         phrasings: Iterable[str] = (),
         published: str = "",
     ) -> EntryText:
@@ -277,7 +278,6 @@ class EntryText:
             tuple(s.casefold() for s in kept),
             tokens,
             tuple(tuple(stem(_bare(t)) for t in ts) for ts in tokens),
-            bool(_SAYS_ABSENT.search(answer)),
             kinds,
         )
 
@@ -298,15 +298,18 @@ def has_detail(
     the question's own words, which numeric evidence must stand close to. about: stems of
     the thing asked about ("carrier"), which a name must be attached to.
     """
-    if not text.sentences or text.says_absent:
+    if not text.sentences:
         return True
     overlap = [sum(w for s, w in topic.items() if s in set(stems)) for stems in text.stems]
     best = max(overlap)
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
-    if detail.kind in text.kinds:
+    kinds = text.kinds
+    if detail.kind in kinds:
         return True  # the entry was written to answer just that kind of question
+    if detail.kind == "name" and "person" in kinds and (not about or about & _CATEGORIES):
+        return True  # "which allies..." of an entry written for "who else..."
     if about and not any(a in stems for stems in text.stems for a in about):
         if detail.kind == "number" or not about & _CATEGORIES:
             return False  # a number or the name of a thing the entry never mentions

@@ -13,7 +13,7 @@ from ..text import MAX_QUERY_CHARS, normalize
 from .analysis import CACHE_MAX, Analyser, Query, analyse_question
 from .bilingual import KoreanMatcher
 from .calibration import Calibration, load_calibration
-from .details import Detail, EntryText, asked_detail, has_detail
+from .details import FRAME_WORDS, Detail, EntryText, asked_detail, has_detail
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul
@@ -127,8 +127,13 @@ class Matcher:
             return _NOTHING_MISSING
         analyser = self._index.analyser
         stem = analyser.stem
-        topic = {s: w for s, w in query.weights.items() if query.credit[s] > 0}
-        own = [w for w in normalize(question[:MAX_QUERY_CHARS]).split() if w not in STOPWORDS]
+        frame = {stem(w) for w in FRAME_WORDS}
+        topic = {s: w for s, w in query.weights.items() if query.credit[s] > 0 and s not in frame}
+        own = [
+            w
+            for w in normalize(question[:MAX_QUERY_CHARS]).split()
+            if w not in STOPWORDS and w not in FRAME_WORDS
+        ]
         words = frozenset(own) | {w for w, _ in analyser.expand(own)}
         # Numbers and ages must stand near the question's own words, or their short synonyms
         # ("dc" -> "washington"), not near everything a long synonym brings in.
@@ -169,7 +174,6 @@ class Matcher:
             text = self._entry_texts[index] = EntryText.of(
                 sentences,
                 self._index.analyser.stem,
-                entry.answer,
                 entry.phrasings,
                 self.kb.article.date_text,
             )
@@ -198,7 +202,6 @@ class Matcher:
             # The whole message, when nothing in it alone answers.
             attempts.append(Asked(question, question))
         replies: list[Reply] = []
-        detail: Detail | None = None
         for number, attempt in enumerate(attempts):
             if number >= len(asked) and any(r.answered for r in replies):
                 break  # a question of the message was answered: no need for the whole
@@ -207,7 +210,9 @@ class Matcher:
             own_words = normalize(attempt.own[:MAX_QUERY_CHARS]).split()
             own = asked_detail(attempt.own[:MAX_QUERY_CHARS])
             fragment = not INTERROGATIVES.intersection(own_words)
-            detail = own if own is not None or not fragment else detail
+            if own is None and fragment:
+                own = asked_detail(attempt.text[:MAX_QUERY_CHARS])
+            detail = own
             entries = self._prefer_kind(entries, detail)
             missing = self._missing_detail(detail, attempt.text, query)
             replies.append(

@@ -162,7 +162,10 @@ def asked_in(text: str) -> list[Asked]:
         # "..., names?": a fragment with no question word of its own completes the last one.
         fragment = not INTERROGATIVES.intersection(words) and not REQUESTS.intersection(words)
         if index and (not content or pointing or fragment):
-            found.append(Asked(f"{clauses[index - 1][0]}, {own}", own))
+            before = clauses[index - 1][0]
+            if found and found[-1].text == before:
+                found.pop()  # the question before is asked again, completed
+            found.append(Asked(f"{before}, {own}", own))
         else:
             found.append(Asked(own, own))
     return found
