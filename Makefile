@@ -39,9 +39,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
-## make bench: the matcher benchmark (not part of the test suite)
+## make bench: the matcher benchmarks, lexical then Korean (not part of the test suite)
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_matcher.py
+	$(BIN)/python benchmarks/bench_korean.py
 
 ## make lock: after changing dependencies in pyproject.toml, resolve them into the lock files.
 ## Versions already locked are kept; `make lock-upgrade` moves everything to the newest.
