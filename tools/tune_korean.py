@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from bot.core.loader import load_knowledge
-from bot.core.matching.bilingual import KoreanMatcher, KoreanSettings, _gives
+from bot.core.matching.bilingual import KoreanMatcher, KoreanSettings, Scores
 from bot.core.matching.semantic import SemanticModel
 from bot.core.models import KnowledgeBase
 
@@ -29,7 +29,7 @@ UNKNOWN_WEIGHTS = (0.7, 1.0, 1.5, 2.0, 3.0, 4.0)
 LEXICAL_WEIGHTS = np.round(np.arange(0.2, 1.21, 0.1), 1)
 THRESHOLDS = np.round(np.arange(0.4, 1.3, 0.01), 2)
 
-Features = tuple[np.ndarray, np.ndarray, frozenset[str]]
+Features = tuple[KoreanMatcher, Scores]
 Sets = dict[str, tuple[list[tuple[str, set[int]]], list[str]]]
 
 
@@ -37,11 +37,9 @@ def outcome(
     kb: KnowledgeBase, found: Features, weight: float, threshold: float
 ) -> tuple[bool, int]:
     """Whether the decision answers, and the entry it would answer with."""
-    similarity, evidence, asks = found
-    combined = similarity + weight * evidence
-    top = int(np.argmax(combined))
-    entry = kb.entries[top]
-    return bool(combined[top] >= threshold and all(_gives(entry, k) for k in asks)), top
+    matcher, scores = found
+    top, value, missing = matcher.choose(scores, weight)
+    return value >= threshold and not missing, top
 
 
 def rates(
@@ -82,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         found = {q: matcher.scores(q) for q in questions}
         if any(f is None for f in found.values()):
             return None
-        return {q: f for q, f in found.items() if f is not None}
+        return {q: (matcher, f) for q, f in found.items() if f is not None}
 
     current = KoreanSettings()
     features = features_for(current)

@@ -33,7 +33,8 @@ def _split(text: str) -> list[str]:
 
 
 def _entries(text: str) -> dict[str, str]:
-    """Parse `korean = english` lines (several Korean spellings may share one line)."""
+    """Parse `korean = english` lines: several Korean spellings may share one line; `;`
+    separates concepts that count apart, `|` other English spellings of one concept."""
     table: dict[str, str] = {}
     for line in text.strip().splitlines():
         korean, _, english = line.partition("=")
@@ -47,11 +48,12 @@ def _entries(text: str) -> dict[str, str]:
 # so particles and endings after them do not matter ("동맹은", "동맹이", "동맹을").
 GLOSSARY = _entries(
     """
-    동맹 동맹국 = alliance allies
-    한미 한미동맹 = south korea united states alliance
+    동맹 동맹국 = alliance | allies
+    한미 = south korea; united states
+    한미동맹 = south korea; united states; alliance
     한국 남한 대한민국 = south korea
-    한국인 국민 대중 여론 = people public
-    미국 = united states america
+    한국인 국민 대중 여론 = people | public
+    미국 = united states
     미군 = us military
     북한 = north korea
     평양 = north korea
@@ -66,7 +68,7 @@ GLOSSARY = _entries(
     우크라이나 = ukraine
     유럽 = europe
     소련 = soviet union
-    나토 = nato north atlantic treaty organization
+    나토 = nato | north atlantic treaty organization
     서울 = seoul
     워싱턴 = washington
     히로시마 = hiroshima
@@ -76,37 +78,38 @@ GLOSSARY = _entries(
     대통령 = president
     정상 정상들 = leaders
     지도자 지도부 = leaders
-    정부 행정부 = administration government
+    정부 행정부 = administration | government
     당국자 관리 관료 = officials
     전문가 = experts
-    윤석열 윤 = yoon suk yeol
+    윤석열 윤 = yoon
     바이든 = biden
     트럼프 = trump
     마르코스 = marcos
-    차이잉원 = tsai ing wen
-    핵 핵무기 = nuclear weapons
-    핵무장 = own nuclear weapons capabilities
+    차이잉원 = tsai
+    핵 핵무기 = nuclear
+    핵무장 = nuclear weapons | nuclear capabilities
     핵전력 = nuclear forces
     비확산 핵확산 = non proliferation
     확산 = proliferation
     잠수함 = submarines
-    탄도미사일 미사일 = ballistic missile
+    탄도미사일 = ballistic missile
+    미사일 = missile
     폭격기 = bombers
-    항공모함 항모 = aircraft carriers
+    항공모함 항모 = carriers
     전략자산 = strategic assets
     자산 = assets
     배치 전개 = deployments
     억제 억지 억제력 억지력 = deterrence
     확장억제 핵우산 = extended deterrence
-    협의 = consult consultative
+    협의 = consult | consultative
     그룹 협의체 = group
-    훈련 연습 = training exercises
+    훈련 연습 = training | exercises
     기획 작전계획 = planning
     통합 = integrating
     역량 능력 = capabilities
     선언 선언문 = declaration
-    합의 협정 = deal declaration
-    약속 공약 = commit commitment
+    합의 협정 = deal | declaration | agreement
+    약속 공약 = commit | commitment
     서약 맹세 = vows
     갱신 = renew
     재확인 안심 = reassure
@@ -116,18 +119,18 @@ GLOSSARY = _entries(
     방문 방미 = visit
     타격 = strike
     이차 = second
-    현대화 = modernize modernization
+    현대화 = modernize | modernization
     증강 = build up
     위협 = threats
     협력 = cooperation
     기술 = technology
-    파트너십 동반자 = partnership partners
+    파트너십 동반자 = partnership | partners
     기지 = bases
     군사 군사기지 = military
     접근 = access
     오커스 = aukus
     쿼드 = quad
-    정상회의 = summit meeting
+    정상회의 = summit | meeting
     회의 회담 = meeting
     글로벌 사우스 개발도상국 = global south
     영토 = territorial
@@ -136,13 +139,14 @@ GLOSSARY = _entries(
     강압 = coercive
     주변국 이웃 이웃나라 = neighbors
     침공 침략 = invasion
-    성과 실적 = accomplishment results progress
-    진전 = headway progress
+    성과 실적 = accomplishment | results | progress
+    진전 = headway | progress
     엇갈 = mixed
     방기 버림 = abandonment
     연루 휘말 = entrapment
-    화염 분노 = fire fury
-    우려 걱정 = concerns worried
+    화염 = fire
+    분노 = fury
+    우려 걱정 = concerns | worried
     임기 집권 = power
     설득 = convince
     홍보 소통 = outreach
@@ -153,37 +157,37 @@ GLOSSARY = _entries(
     제목 = title
     결론 = conclusion
     요약 = summary
-    주장 요점 논지 = argument point
-    핵심 중심 = central main
+    주장 요점 논지 = argument | point
+    핵심 중심 = central | main
     의견 견해 = opinion
     찬성 = favor
     환영 = welcome
     시작 출발 = start
-    충분 = sufficient enough
+    충분 = sufficient | enough
     쐐기 = wedge
     정면 = head on
     수동 = passively
-    타이밍 시기 = timing timely
+    타이밍 시기 = timing | timely
     현명 = wise
     세계 = world
-    찬성 지지 동의 = favor support
-    반대 비판 = against critical
-    긍정 낙관 = positive welcome good
+    찬성 지지 동의 = favor | support
+    반대 비판 = against | critical
+    긍정 낙관 = positive | welcome | good
     부정 비관 = negative
     어조 논조 = tone
-    평가 = assessment view
-    해결 대처 대응 = address confront respond
-    유지 지속 = lasting sustained
-    장기 = lasting long
+    평가 = assessment | view
+    해결 대처 대응 = address | confront | respond
+    유지 지속 = lasting | sustained
+    장기 = lasting | long
     성공 = success
     실패 = failure
     필요 = needed
     발표 = announced
     계획 = plans
     논쟁 논란 토론 = debate
-    질문 문제 쟁점 = question issue
+    질문 문제 쟁점 = question | issue
     의문 = question
-    이유 = why reason
+    이유 = why | reason
     목적 = purpose
     의미 = meaning
     변화 = change
@@ -204,12 +208,12 @@ GLOSSARY = _entries(
     대사 = ambassador
     의회 = congress
     선거 대선 = election
-    독자 독자적 자체 = own independent
+    독자 독자적 자체 = own | independent
     냉전 = soviet union
     총통 = president
     경유 = transits
     관찰자 관측통 관찰자들 = observers
-    조치 행보 = move steps
+    조치 행보 = move | steps
     """
 )
 
@@ -242,11 +246,26 @@ _FUNCTION = frozenset(
 )
 
 # The kinds of detail a question can ask for, with the Korean that asks for each.
-DETAIL_KINDS = ("date", "day", "number", "cost", "age", "person", "name", "reaction", "later")
+DETAIL_KINDS = (
+    "date",
+    "day",
+    "duration",
+    "number",
+    "cost",
+    "age",
+    "person",
+    "name",
+    "reaction",
+    "later",
+)
 _ASKS = {
     "date": re.compile(r"언제|날짜|며칠|몇\s*(?:년도|월|일)|몇\s*시"),
     "day": re.compile(r"정확한\s*(?:날짜|날|시간|일정)|며칠|몇\s*일|몇\s*시"),
-    "number": re.compile(r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|번|나라|개국)|얼마나\s*많"),
+    "duration": re.compile(r"몇\s*(?:년(?!도)|달|개월|주|시간)|얼마나\s*(?:오래|길|걸)|기간"),
+    "number": re.compile(
+        r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|번|나라|개국)"
+        r"|얼마나\s*(?:많|돼|되|나가|멀|커|크|큰|높|넓)"
+    ),
     "cost": re.compile(r"얼마(?:야|예요|에요|인가|인지|죠|니|나\s*(?:들|써|드))|비용|예산|돈|가격"),
     "age": re.compile(r"나이|몇\s*살|연세"),
     "person": re.compile(r"누구|누가"),
@@ -274,7 +293,8 @@ _QUESTION_WORD = re.compile(r"뭐|무엇|무슨|왜|어떻게|어떤|어디|언�
 class KoreanQuery:
     """What a Korean question names and asks for."""
 
-    concepts: tuple[tuple[str, ...], ...]  # the English words of each concept it names
+    # Each concept it names, as its English spellings (alternatives), each a tuple of words.
+    concepts: tuple[tuple[tuple[str, ...], ...], ...]
     latin: tuple[str, ...]  # words it writes in Latin letters (NCG, AUKUS, G7 …)
     unknown: int  # content words the glossary does not know
     asks: frozenset[str]  # kinds of detail asked for (see DETAIL_KINDS)
@@ -298,12 +318,12 @@ def _longest_prefix(word: str, table: dict[str, str]) -> str | None:
 def analyse(question: str) -> KoreanQuery:
     """Concepts, Latin words, unknown content words and asked details of a Korean question."""
     text = unicodedata.normalize("NFKC", question).casefold()
-    concepts: list[tuple[str, ...]] = []
+    concepts: list[tuple[tuple[str, ...], ...]] = []
     for match in _MONTH.finditer(text):
         month = int(match.group(1))
         if 1 <= month <= 12:
-            concepts.append((_MONTHS[month - 1],))
-    concepts.extend((f"{m.group(1)}s",) for m in _DECADE.finditer(text))
+            concepts.append(((_MONTHS[month - 1],),))
+    concepts.extend(((f"{m.group(1)}s",),) for m in _DECADE.finditer(text))
     text = _DECADE.sub(" ", _MONTH.sub(" ", text))
     latin: list[str] = []
     unknown = 0
@@ -319,7 +339,10 @@ def analyse(question: str) -> KoreanQuery:
             key = _longest_prefix(rest, GLOSSARY)
             if key is None:
                 break
-            concepts.append(tuple(GLOSSARY[key].split()))
+            concepts.extend(
+                tuple(tuple(words.split()) for words in concept.split("|"))
+                for concept in GLOSSARY[key].split(";")
+            )
             rest = rest[len(key) :]
             found = True
         # What is left of a word after its glossary part: a particle or ending, or more content.
