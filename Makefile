@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 
-.PHONY: run test lint bench lock lock-upgrade clean
+.PHONY: run test postgres lint bench lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,18 @@ $(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/faqbot run
 
+# The tests start a throwaway PostgreSQL server of their own (tests/pg_server.py); this only
+# makes sure Debian's server binaries are there, installing them when missing (CI runs as root).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing PostgreSQL for the tests (apt-get install postgresql)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+			</dev/null >/dev/null; \
+	else echo "the tests need PostgreSQL: run 'sudo apt-get install -y postgresql'" >&2; exit 1; fi
+
 ## make test: install with dev extras; lint, format check, type check, the whole suite
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev postgres
 	$(BIN)/ruff check bot tests benchmarks tools
 	$(BIN)/ruff format --check bot tests benchmarks tools
 	$(BIN)/mypy

@@ -25,7 +25,7 @@ from bot.core.library import Library
 from bot.core.matching.semantic import SemanticModel
 from bot.core.models import KnowledgeBase, Reply
 from bot.core.stats import AsyncStats, Counters
-from bot.core.store import Store, open_store
+from bot.core.store import Store, StoreUnavailableError, open_store
 from bot.embeds import problem_line, problems_embed
 from bot.health import HealthServer
 from bot.logs import configure_logging as setup_logging
@@ -364,6 +364,9 @@ def run_bot(settings: Settings, *, configure_logging: bool = True) -> int:
         asyncio.run(start_bot(settings))
     except KeyboardInterrupt:
         _log.info("stopped")
+    except StoreUnavailableError as exc:
+        _log.error("%s", exc.problems[0].message)
+        return 1
     except KnowledgeError as exc:
         _log.error(
             "the knowledge in %s is invalid; fix it and start again:\n%s",

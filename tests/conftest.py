@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pg_server import TempPostgres, running_postgres
 
 from bot.core.loader import load_knowledge
 from bot.core.matcher import Matcher
@@ -60,3 +62,19 @@ def korean_matcher(shipped_kb: KnowledgeBase, use_cache: Path) -> Matcher:
     from bot.core.matching.semantic import SemanticModel
 
     return Matcher(shipped_kb, semantic=SemanticModel(use_cache))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TempPostgres]:
+    """A throwaway PostgreSQL server for the whole run, stopped and deleted at the end."""
+    with running_postgres() as server:
+        yield server
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres: TempPostgres) -> str:
+    """The URL of a new, empty database on the throwaway server (one per test)."""
+    return postgres.create_database(f"faq_test_{next(_DATABASES)}")

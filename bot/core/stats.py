@@ -380,7 +380,8 @@ class Stats:
 
         The counts stay (entry stats keep their history); return how many questions were pruned.
         """
-        cutoff = self._cutoff(dt.timedelta(days=retention_days or self.retention_days))
+        days = self.retention_days if retention_days is None else retention_days
+        cutoff = self._cutoff(dt.timedelta(days=days))
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:

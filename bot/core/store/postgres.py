@@ -55,6 +55,8 @@ from .base import (
 __all__ = ["CHANNEL", "MIGRATIONS", "PostgresStore", "migrate", "safe_url", "validate_url"]
 
 _log = logging.getLogger(__name__)
+# The pool logs every failed reconnection attempt; our own line per outage says it once.
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 CHANNEL = "faq_changes"
 # pg_advisory_xact_lock key for migrations: "faqbot" in ASCII.
