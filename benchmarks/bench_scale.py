@@ -19,17 +19,19 @@ serving (the data generation stays in the parent). The child:
 1. imports the bot (timed apart: the same at any number of servers);
 2. starts the ``Library`` over the knowledge dir and the data dir (**start-up**);
 3. asks, in one shuffled order, three questions per server: one of its own entries' questions
-   word for word (it must get that entry), another server's entry question word for word (the
+   word for word (it should get that entry), another server's entry question word for word (the
    leak probe), and a shipped FAQ question or an off-topic one. The order is random, so every
    server's first question finds it cold, at a random point of the run;
-4. builds the matcher of each ten-entry server once (``matcher_for``, the cold path of a
-   server's first question after start-up) and times it.
+4. builds the matcher of each ten-entry server once (``matcher_for``: reading its file and
+   building its overlay, the cold path of a server's first question) and times it.
 
 Figures: mean per question **start-up included** ((start-up + every question) / questions),
 p50/p99/max per question, max RSS of the child (``ru_maxrss``), the cold/warm split, and the
-10-entry build. Checks: no reply is ever another server's entry (every reply is a shipped
-entry, the asking server's own entry, an article sentence or nothing), and an own question
-gets its own entry.
+10-entry build, with the overlay build alone (``Matcher.with_entries`` on entries in memory).
+Check: no reply is ever another server's entry (every reply is a shipped entry, the asking
+server's own entry, an article sentence or nothing). How many own questions got their own
+entry is printed too (the generated questions are word salad; the policy may decline one).
+The world is regenerated when its parameters or the knowledge (article.md, faq.yaml) change.
 
 Budgets (PASS/FAIL at the end, issue 8): 5,000 servers x 3 entries, mean <= 2 ms a question
 start-up included, max RSS <= 300 MiB, no cross-server leak; a 10-entry server's overlay
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -381,7 +384,8 @@ def report(figures: dict[str, Any], world_s: float) -> tuple[list[str], bool]:
         f"(its first matcher_for, {f['build10_n']} servers)",
         f"  build alone     {f['overlay10_p50_ms']:.2f} ms median, "
         f"{f['overlay10_max_ms']:.2f} ms max (entries in memory)",
-        f"own questions     {f['own_right']:,} / {f['own_total']:,} got their own entry",
+        f"own questions     {f['own_right']:,} / {f['own_total']:,} got their own entry "
+        "(a server's entry asked word for word)",
         f"answered          {f['answered']:,} / {f['questions']:,}",
         f"rejected files    {f['file_errors']}",
         f"overlay cache     {f['overlay_cache']} servers (FAQ_OVERLAY_CACHE)",
@@ -392,14 +396,12 @@ def report(figures: dict[str, Any], world_s: float) -> tuple[list[str], bool]:
     judged = f["servers"] >= BUDGET_SERVERS and f["entries"] >= BUDGET_ENTRIES
     checks = [
         ("no cross-server leak", f["leaks"] == 0, True),
-        ("own questions answered by their own entry", f["own_right"] == f["own_total"], True),
         (f"mean <= {BUDGET_MEAN_MS} ms a question, start-up included", None, judged),
         (f"max RSS <= {BUDGET_RSS_MIB:.0f} MiB", None, judged),
         (f"10-entry overlay built <= {BUDGET_OVERLAY_MS} ms (median)", None, True),
     ]
     results = [
         checks[0][1],
-        checks[1][1],
         f["mean_ms"] <= BUDGET_MEAN_MS,
         f["max_rss_mib"] <= BUDGET_RSS_MIB,
         f["overlay10_p50_ms"] is not None and f["overlay10_p50_ms"] <= BUDGET_OVERLAY_MS,
@@ -437,13 +439,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _knowledge_hash(knowledge: Path) -> str:
+    """What the world's entries were checked against: a changed FAQ may now own a phrasing."""
+    digest = hashlib.sha256()
+    for name in ("article.md", "faq.yaml"):
+        digest.update((knowledge / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _reusable(data: Path, args: argparse.Namespace) -> bool:
     try:
         world = json.loads((data / WORLD_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    wanted = (args.servers, args.entries, args.overlay_servers, args.seed)
-    return (world["servers"], world["entries"], world["overlay_servers"], world["seed"]) == wanted
+    wanted = (
+        args.servers,
+        args.entries,
+        args.overlay_servers,
+        args.seed,
+        _knowledge_hash(args.knowledge),
+    )
+    found = tuple(
+        world.get(key) for key in ("servers", "entries", "overlay_servers", "seed", "knowledge")
+    )
+    return found == wanted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -466,6 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.overlay_servers,
                 args.seed,
             )
+            world["knowledge"] = _knowledge_hash(args.knowledge)
             (data / WORLD_FILE).write_text(json.dumps(world), encoding="utf-8")
         world_s = time.perf_counter() - w0
         print("serving it in a fresh process ...", file=sys.stderr)

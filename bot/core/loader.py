@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -245,6 +246,13 @@ def _parse_yaml(text: str, name: str) -> tuple[Any, _Marks]:
 KEY_MARK = "<key>"
 
 
+@functools.lru_cache(maxsize=256)
+def _normalized_paragraph(text: str) -> str:
+    """normalize_quote of an article paragraph, once: every server entry's quotes are
+    checked against the same few paragraphs."""
+    return normalize_quote(text)
+
+
 def _within_limits(root: yaml.Node) -> bool:
     """Whether a composed document keeps to MAX_YAML_NODES and MAX_YAML_DEPTH."""
     count = 0
@@ -345,7 +353,7 @@ def entry_problems(
                     f"the article has paragraphs 1 to {count}",
                 )
             )
-        elif normalize_quote(source.quote) not in normalize_quote(paragraph.text):
+        elif normalize_quote(source.quote) not in _normalized_paragraph(paragraph.text):
             found.append(
                 (
                     ("sources", index, "quote"),
