@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 
-.PHONY: run test postgres lint bench lock lock-upgrade clean
+.PHONY: run test postgres lint bench bench-store lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test: $(VENV)/.installed-dev postgres
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_matcher.py
 	$(BIN)/python benchmarks/bench_korean.py
+
+## make bench-store: the PostgreSQL store benchmark (edit visibility, concurrent adds)
+bench-store: $(VENV)/.installed postgres
+	$(BIN)/python benchmarks/bench_store.py
 
 ## make lock: after changing dependencies in pyproject.toml, resolve them into the lock files.
 ## Versions already locked are kept; `make lock-upgrade` moves everything to the newest.
