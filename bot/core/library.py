@@ -28,7 +28,7 @@ from .matcher import Matcher, MatchSettings
 from .matching.semantic import SemanticModel
 from .models import Entry, KnowledgeBase
 from .storage import slug_for
-from .store import GuildChange, GuildSettings, Store, open_store
+from .store import GuildChange, GuildSettings, Store, StoreUnavailableError, open_store
 from .text import phrasing_key
 
 __all__ = ["DEFAULT_OVERLAY_CACHE", "KNOWLEDGE_FILES", "Library"]
@@ -412,6 +412,12 @@ class Library:
             content = exc
         with self._write_lock:
             if self._generations.get(guild_id) != generation or base is not self._base:
+                return None
+            if isinstance(content, StoreUnavailableError):
+                # Not a bad file: the database is away. Serve what we have; read it again on
+                # the next need (or when the listener reconnects and reports the change).
+                self._read.discard(guild_id)
+                _log.warning("server %s: its entries cannot be read now: %s", guild_id, content)
                 return None
             if isinstance(content, KnowledgeError):
                 content.guild_id = guild_id

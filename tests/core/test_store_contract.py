@@ -363,6 +363,13 @@ def test_postgres_down_refuses_writes_plainly_and_catches_up_after(
             with pytest.raises(StoreUnavailableError) as caught:
                 writer.add_entry(GUILD, _entry("d", "Why does Seoul want deterrence?"), MOD)
             assert "database cannot be reached" in caught.value.problems[0].message
+            # Once the listener has noticed, a read (a server's first question) fails at once
+            # rather than waiting for a connection.
+            _wait_for(lambda: not watcher.connected.is_set(), 5.0, lambda: None)  # type: ignore[attr-defined]
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailableError):
+                watcher.read_entries(GUILD)
+            assert time.monotonic() - started < 0.1
             server.restart()
             writer.add_entry(GUILD, _entry("d", "Why does Seoul want deterrence?"), MOD)
             # The listener reconnects and re-reads what changed while it was away.

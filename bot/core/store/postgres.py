@@ -335,8 +335,14 @@ class PostgresStore:
         return [_entry_from_row(r) for r in rows], synonyms
 
     def read_entries(self, guild_id: int) -> EntryFile:
-        """A server's entries, validated against the shipped knowledge as a file would be."""
+        """A server's entries, validated against the shipped knowledge as a file would be.
+
+        When the listener knows the database is down, this fails at once instead of waiting
+        for a connection: a server's first question may be what asks (see Library).
+        """
         check_guild_id(guild_id)
+        if self._thread is not None and not self.connected.is_set():
+            raise StoreUnavailableError(_UNREACHABLE.replace(", so nothing was saved", ""))
         with self._connection() as conn:
             entries, synonyms = self._read(conn, guild_id)
         if not entries and not synonyms:
