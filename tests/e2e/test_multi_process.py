@@ -1,16 +1,18 @@
 """Several bot processes, end to end: shards 0 and 1 of 2 as two ``faqbot run`` processes.
 
 Both processes log in to one fake Discord (which routes each guild's events to its shard by
-Discord's formula) and share one store. The test checks that each guild is answered by the
-process of its shard, that votes made through both processes land in the shared stats and
-``/faq stats`` shows them, and that an entry added with ``faqbot entries add`` (a third
-process) answers in its guild's shard within the store's propagation bound. Any ERROR line
-or traceback in a process's log fails the test, like the in-process ERROR log guard.
+Discord's formula) and share one store: a PostgreSQL database, or one data dir. The test
+checks that each guild is answered by the process of its shard, that votes made through both
+processes land in the shared stats and ``/faq stats`` shows them, and that an entry added with
+``faqbot entries add`` (a third process) answers in its guild's shard within the store's
+propagation bound. Any ERROR line or traceback in a process's log fails the test, like the
+in-process ERROR log guard.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -32,16 +34,20 @@ JSON = dict[str, Any]
 SHARDS = 2
 STARTUP_TIMEOUT = 30.0  # two processes importing and indexing at once on a busy machine
 REPLY_TIMEOUT = 5.0
-# How soon an edit made elsewhere must serve: the embedded store is polled every 2 s.
-PROPAGATION_BOUND = {"embedded": 2.0 + 2.0}
+# How soon an edit made elsewhere must serve: the issue asks 2 s of PostgreSQL (LISTEN/NOTIFY);
+# the embedded store's files are polled every 2 s.
+PROPAGATION_BOUND = {"postgresql": 2.0, "embedded": 2.0 + 2.0}
 STATS_LINE = re.compile(r"(\d+) asks?, 👍 (\d+), 👎 (\d+)")
 
 
 class Cluster:
     """The fake, one guild (with an auto-answer channel) per shard, and the bot processes."""
 
-    def __init__(self, fake: FakeDiscord, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, fake: FakeDiscord, workdir: Path, env: dict[str, str], *, backend: str
+    ) -> None:
         self.fake = fake
+        self.backend = backend
         self.workdir = workdir
         self.env = env
         self.processes: list[BotProcess] = []
@@ -79,16 +85,23 @@ class Cluster:
         return found
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(params=["postgresql", "embedded"])
 async def cluster(
-    fake_discord: FakeDiscord, knowledge_copy: Path, tmp_path: Path
+    request: pytest.FixtureRequest,
+    fake_discord: FakeDiscord,
+    knowledge_copy: Path,
+    tmp_path: Path,
 ) -> AsyncIterator[Cluster]:
-    """Two bot processes (shards 0 and 1 of 2) on the embedded store; stopped at the end."""
+    """Two bot processes (shards 0 and 1 of 2) sharing one store; stopped at the end.
+
+    ``postgresql``: a new database on the suite's throwaway server (``FAQ_DATABASE_URL``);
+    ``embedded``: one data dir, as two processes on one machine would share it.
+    """
     fake = fake_discord
     fake.shard_count = SHARDS
     workdir = tmp_path / "run"
     workdir.mkdir()
-    cluster = Cluster(fake, workdir, {})
+    cluster = Cluster(fake, workdir, {}, backend=request.param)
     for shard in range(SHARDS):
         guild = fake.add_guild(f"Shard {shard} server", shard_id=shard)
         cluster.guilds.append(int(guild["id"]))
@@ -105,6 +118,8 @@ async def cluster(
         # This test asks many questions in one channel quickly; the reply cap is not its subject.
         FAQ_CHANNEL_REPLY_LIMIT="0",
     )
+    if cluster.backend == "postgresql":
+        cluster.env["FAQ_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     cluster.start()
     try:
         yield cluster
@@ -224,8 +239,10 @@ async def test_two_shard_processes_answer_their_guilds_and_share_one_store(
     )
     assert added.returncode == 0, added.stderr
     saved_at = time.monotonic()
-    bound = PROPAGATION_BOUND["embedded"]
+    bound = PROPAGATION_BOUND[cluster.backend]
     served_at = await first_reply_with(cluster, NEW_QUESTION, 1, NEW_QUESTION, timeout=bound)
     assert served_at - saved_at <= bound
     other = await cluster.ask(NEW_QUESTION, 0)
     assert other["embeds"][0]["title"] != NEW_QUESTION
+    if cluster.backend == "postgresql":  # no local state when a database is configured
+        assert not os.path.exists(cluster.env["FAQ_DATA_DIR"])  # noqa: ASYNC240
