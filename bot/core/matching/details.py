@@ -94,6 +94,11 @@ _NEAR_KINDS = frozenset({"age", "duration", "number", "percent", "cost", "reacti
 # Sentences sharing at least this share of the best sentence's topic weight are read.
 _TOPIC_SHARE = 0.45
 _NEAR = 5  # words between the evidence and a word of the question, at most
+_PHRASE_WORDS = 4  # the words after "which"/"how many" read for the thing asked about
+# "assets, including ...", "the USS X carrier": how close a list marker or a name must be.
+_MARKER_WINDOW = 2
+_COUNT_WINDOW = 3  # "four additional military bases": a number this many words before
+_DESCRIPTION_WORDS = 6  # the words of "countries that have ..." read for something new
 # Capitalised words that are not names.
 _NOT_NAMES = frozenset(
     _words(
@@ -157,7 +162,7 @@ class Detail:
 def _head(words: list[str], start: int) -> str | None:
     """The head noun of the phrase at `start` ("4 bases in..." -> "bases")."""
     head = None
-    for word in words[start : start + 4]:
+    for word in words[start : start + _PHRASE_WORDS]:
         if word in STOPWORDS or word == "of":
             if head is not None and head not in _GENERIC:
                 break
@@ -352,19 +357,19 @@ def _found(
         for k, s in enumerate(stems):
             if s not in about:
                 continue
-            if any(_bare(t) in _LIST_MARKERS for t in tokens[k + 1 : k + 3]):
+            if any(_bare(t) in _LIST_MARKERS for t in tokens[k + 1 : k + 1 + _MARKER_WINDOW]):
                 return True
             # A name just before the thing ("the USS X carrier") or just after ("President Y").
             before = k - 1
             while before >= 0 and before not in names and tokens[before][0].isupper():
                 before -= 1
-            if before >= 0 and before in names and k - before <= 2:
+            if before >= 0 and before in names and k - before <= _MARKER_WINDOW:
                 return True
             if k + 1 in names:
                 return True
             # "countries that have ...": a description the question does not already give.
             if k + 1 < len(tokens) and _bare(tokens[k + 1]) in _DESCRIBING:
-                said = [_bare(t) for t in tokens[k + 2 : k + 8]]
+                said = [_bare(t) for t in tokens[k + 2 : k + 2 + _DESCRIPTION_WORDS]]
                 new = [w for w in said if w not in STOPWORDS and w not in question_words]
                 if len(new) >= _NEW_WORDS:
                     return True
@@ -374,7 +379,7 @@ def _found(
             _NUMBER_RE.fullmatch(_bare(tokens[j]))
             for k, s in enumerate(stems)
             if s in about
-            for j in range(max(0, k - 3), k)
+            for j in range(max(0, k - _COUNT_WINDOW), k)
         )
     pattern = _EVIDENCE.get(kind)
     if pattern is None:

@@ -83,22 +83,32 @@ class Matcher:
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
         """Entries and article sentences considered for a question, best first."""
         _, entries, sentences = self._ranked(question)
-        return entries, sentences
+        return entries, sentences()
 
-    def _ranked(self, question: str) -> tuple[Query, list[Candidate], list[Candidate]]:
+    def _ranked(
+        self, question: str
+    ) -> tuple[Query, list[Candidate], Callable[[], list[Candidate]]]:
+        """The analysed question, its entries, and its article sentences on demand (the
+        policy reads them only when no entry answers)."""
         if self._overlay is not None:
-            return self._overlay.ranked(question, self.calibration, self.settings.min_information)
+            query, entries, found = self._overlay.ranked(
+                question, self.calibration, self.settings.min_information
+            )
+            return query, entries, lambda: found
         index = self._index
         query = analyse_question(
             question, index.analyser, index.term_id, index.weight, index.corrector
         )
         if not query.known:
-            return query, [], []
+            return query, [], list
         terms = query_terms(index, query)
         entries = rank_entries(
             [(index, terms)], query, self.calibration, self.settings.min_information
         )
-        sentences = rank_sentences(index, query, *terms, self.calibration)
+
+        def sentences() -> list[Candidate]:
+            return rank_sentences(index, query, *terms, self.calibration)
+
         return query, entries, sentences
 
     def _prefer_kind(self, entries: list[Candidate], detail: Detail | None) -> list[Candidate]:

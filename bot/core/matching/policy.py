@@ -204,7 +204,7 @@ class Policy:
         self,
         question: str,
         entries: list[Candidate],
-        sentences: list[Candidate],
+        sentences: Callable[[], list[Candidate]],
         *,
         chat: bool,
         missing: Callable[[Candidate, bool], Detail | None] = lambda c, s: None,
@@ -240,8 +240,9 @@ class Policy:
                 lacking = (top, detail)
             else:
                 reason = "ambiguous"
-        if sentences and lacking is None:
-            best = sentences[0]
+        found = sentences() if lacking is None else []
+        if found:
+            best = found[0]
             score = percent(best.confidence)
             if (
                 score >= max(settings.article_threshold, threshold)
