@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.cli import format_reply
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher
-from bot.core.matching.korean import analyse, has_hangul, is_korean_question
+from bot.core.matching.korean import analyse, has_hangul, is_korean_question, sentences
 from bot.core.models import LANGUAGE_NOTES, KnowledgeBase
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -65,6 +65,24 @@ def test_digits_become_months_decades_and_latin_words_stay() -> None:
 )
 def test_asked_detail_kinds(question: str, kinds: set[str]) -> None:
     assert analyse(question).asks == kinds
+
+
+def test_sentences_and_english_chat_words() -> None:
+    assert sentences("기사 읽었어요.\n동맹은 왜 중요해? 궁금함") == [
+        "기사 읽었어요.",
+        "동맹은 왜 중요해?",
+        "궁금함",
+    ]
+    query = analyse("lol the 오커스가 뭐임")
+    assert query.latin == () and query.concepts == ((("aukus",),),)
+
+
+def test_a_question_after_chatter_is_answered_from_its_sentence(korean_matcher: Matcher) -> None:
+    chatter = "기사 읽었어요. 길더라고요.\n한국이 자체 핵무장을 원하는 이유가 뭐예요?"
+    alone = korean_matcher.reply("한국이 자체 핵무장을 원하는 이유가 뭐예요?")
+    reply = korean_matcher.reply(chatter)
+    assert alone.answered and reply.answered
+    assert reply.entry_id == alone.entry_id and reply.question == chatter
 
 
 def test_korean_chat_gate() -> None:

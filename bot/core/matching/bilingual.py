@@ -23,7 +23,7 @@ import Stemmer
 
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
 from .details import Detail
-from .korean import analyse, is_korean_question
+from .korean import analyse, has_hangul, is_korean_question, sentences
 from .semantic import SemanticModel
 
 __all__ = ["KOREAN_MAX_CHARS", "KoreanMatcher", "KoreanSettings", "Scores"]
@@ -32,6 +32,8 @@ __all__ = ["KOREAN_MAX_CHARS", "KoreanMatcher", "KoreanSettings", "Scores"]
 # English words), and what the encoder reads in under 10 ms a question on 2 busy cores
 # (its time grows with the length: ~6 ms at 160 characters, ~19 ms at 600).
 KOREAN_MAX_CHARS = 160
+# Question sentences of a message read on their own besides the whole (each costs an encoding).
+MAX_QUESTION_SENTENCES = 2
 
 _stemmer = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -290,14 +292,26 @@ class KoreanMatcher:
         text = question[:KOREAN_MAX_CHARS]
         if chat and not addressed and not is_korean_question(text):
             return Reply(question=question, answered=False, reason="not_a_question", language="ko")
-        found = self.scores(text)
-        if found is None:  # no model: nothing to answer Korean with
-            return Reply(question=question, answered=False, reason="unsure", language="ko")
+        # Chatter around a question ("안녕하세요! … 뭐야?"): each question sentence is read
+        # alone too, and the reading that fits an entry best is taken.
+        parts = sentences(text)
+        readings = [text]
+        if len(parts) > 1:
+            readings += [p for p in parts if has_hangul(p) and is_korean_question(p)]
+        best: tuple[Scores, int, float, list[str]] | None = None
+        for reading in readings[: 1 + MAX_QUESTION_SENTENCES]:
+            scored = self.scores(reading)
+            if scored is None:  # no model: nothing to answer Korean with
+                return Reply(question=question, answered=False, reason="unsure", language="ko")
+            chosen, value, missing = self.choose(scored)
+            if best is None or value > best[2]:
+                best = (scored, chosen, value, missing)
+        assert best is not None
+        found, chosen, value, missing = best
         settings = self.settings
         combined = found.similarity + settings.lexical_weight * found.evidence
         order = np.argsort(-combined, kind="stable")
         entries = self.kb.entries
-        chosen, value, missing = self.choose(found)
         top = entries[chosen]
         scale = 1 + settings.lexical_weight
         score = _percent(value / scale)

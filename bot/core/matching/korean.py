@@ -14,13 +14,31 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["DETAIL_KINDS", "KoreanQuery", "analyse", "has_hangul", "is_korean_question"]
+from ..lexicon import INTERROGATIVES, SMALL_TALK, STOPWORDS
+
+__all__ = [
+    "DETAIL_KINDS",
+    "KoreanQuery",
+    "analyse",
+    "has_hangul",
+    "is_korean_question",
+    "sentences",
+]
 
 # Precomposed syllables, compatibility jamo and the conjoining jamo blocks.
 _HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")
 _SYLLABLE = re.compile("[\uac00-\ud7a3]")
+_SENTENCE_END = re.compile(r"(?<=[.!?？！。])\s+|\n+")
 # A word: a run of Hangul syllables, or of Latin letters and digits.
 _WORD = re.compile("[\uac00-\ud7a3]+|[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+
+_ENGLISH_FILLER = SMALL_TALK | STOPWORDS | INTERROGATIVES
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message (split after . ! ? and at line ends), without empty ones."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 def has_hangul(text: str) -> bool:
@@ -329,7 +347,8 @@ def analyse(question: str) -> KoreanQuery:
     unknown = 0
     for word in _WORD.findall(text):
         if not _SYLLABLE.match(word):
-            if not word.isdigit() or len(word) > 1:
+            # English chat and function words name nothing ("lol 근데 …", "the NCG가 …").
+            if (not word.isdigit() or len(word) > 1) and word not in _ENGLISH_FILLER:
                 latin.append(word)
             continue
         found = False
