@@ -122,7 +122,8 @@ class Library:
             self.store = store(self._base)
         else:
             self.store = store
-            self.store.base = self._base
+        # Entries are validated against exactly the knowledge this Library serves.
+        self.store.base = self._base
         self._guilds: dict[int, _Guild] = {}
         # What is wrong now: a server's rejected file, and the shipped knowledge's.
         self._rejected: dict[int, KnowledgeError] = {}

@@ -388,3 +388,36 @@ def test_a_database_down_at_start_is_one_clear_line(base: KnowledgeBase) -> None
     message = caught.value.problems[0].message
     assert message.startswith("cannot reach the database at postgresql://faq@127.0.0.1:1/faq")
     assert "hunter2secret" not in message and "\n" not in message
+
+
+# -- the Library on top ------------------------------------------------------------------------
+
+
+def test_an_edit_by_another_process_serves_in_the_library(
+    location: dict[str, Any], small_knowledge: Path, make_store: OpenStore, backend: str
+) -> None:
+    from bot.core.library import Library
+
+    library = Library(small_knowledge, location["data_dir"], store=lambda b: make_store())
+    assert "deterrence" not in library.knowledge_for(GUILD).by_id  # read on first need
+    writer = make_store()
+    writer.add_entry(GUILD, _entry("deterrence", "Why does Seoul want deterrence?"), MOD)
+
+    def served() -> bool:
+        return "deterrence" in library.knowledge_for(GUILD).by_id
+
+    # Files: the bot's 2 s reload tick finds it; PostgreSQL: NOTIFY, no polling at all.
+    poll = library.refresh if backend == "embedded" else (lambda: None)
+    assert _wait_for(served, 2.0, poll) < 1.0
+    writer.edit_entry(
+        GUILD,
+        _entry("deterrence", "Why does Seoul want deterrence?", answer="Edited elsewhere."),
+        MOD,
+    )
+    _wait_for(
+        lambda: library.knowledge_for(GUILD).by_id["deterrence"].answer == "Edited elsewhere.",
+        2.0,
+        poll,
+    )
+    writer.set_guild_settings(GUILD, GuildSettings(mod_role_id=55), MOD)
+    _wait_for(lambda: library.settings_for(GUILD).mod_role_id == 55, 2.0, poll)
