@@ -1,9 +1,10 @@
 """The FAQ bot keeps answering through Discord's faults, injected with the fake's switches.
 
 A 429 on the reply is waited out and retried; a 5xx that discord.py gives up on costs that one
-reply, with a one-line warning and no traceback; a dropped gateway connection is resumed, and
-the question asked meanwhile is answered from the replay; an invalid session is followed by a
-new IDENTIFY. Each test then checks that the next question is answered too.
+reply, with a one-line warning and no traceback, and starts no cooldown; a dropped gateway
+connection is resumed, and the question asked meanwhile is answered from the replay; an
+invalid session is followed by a new IDENTIFY. Each test then checks that the next question is
+answered too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from .conftest import StartFaqBot
 from .fake_discord import FakeDiscord
-from .test_bot_flows import NCG_QUESTION, creating_request, reply_to
+from .test_bot_flows import NCG_QUESTION, creating_request, reference_of, reply_to
 
 OTHER_QUESTION = "What is the article about?"
 
@@ -67,6 +68,29 @@ async def test_server_error_on_the_reply_costs_that_reply_only(
     assert len(failures) == 1
     assert failures[0].levelno == logging.WARNING and failures[0].exc_info is None
     assert all(r.levelno < logging.ERROR and r.exc_info is None for r in caplog.records)
+
+
+async def test_a_reply_lost_to_a_server_error_starts_no_cooldown(
+    fake_discord: FakeDiscord, start_faq_bot: StartFaqBot
+) -> None:
+    """Issue 9, finding 5: the member and the entry are not silenced by a reply never sent."""
+    fake = fake_discord
+    bob = fake.make_user("bob")
+    fault = fake.faults.server_error(method="POST", path=r"/channels/\d+/messages", status=503)
+    async with start_faq_bot(user_cooldown=60, channel_entry_cooldown=300) as run:
+        await fake.send_message(NCG_QUESTION)  # the reply is lost to the 503
+        await fake.wait_for(lambda: fault.hits, description="the failed reply")
+        again = await fake.send_message(NCG_QUESTION)  # same member, same entry: answered
+        answer = await reply_to(fake, again)
+        # Now a reply was sent, both cooldowns hold: Alice and the entry are quiet here.
+        await fake.send_message(OTHER_QUESTION)
+        await fake.send_message(NCG_QUESTION, author=bob)
+        sentinel = await fake.send_message(OTHER_QUESTION, author=bob)
+        await reply_to(fake, sentinel)
+
+    assert message_posts(fake, run.channel_id) == [503, 200, 200]
+    assert [reference_of(m) for m in fake.bot_messages()] == [again["id"], sentinel["id"]]
+    assert answer["embeds"][0]["title"] == NCG_QUESTION
 
 
 @pytest.mark.parametrize("abort", [False, True], ids=["closed-by-discord", "network-cut"])
