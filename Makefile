@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 
-.PHONY: run test postgres lint bench bench-store lock lock-upgrade clean
+.PHONY: run test postgres lint bench bench-store bench-scale lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: $(VENV)/.installed
 ## make bench-store: the PostgreSQL store benchmark (edit visibility, concurrent adds)
 bench-store: $(VENV)/.installed postgres
 	$(BIN)/python benchmarks/bench_store.py
+
+## make bench-scale: 5,000 servers x 3 entries in one process (issue 8's budgets)
+bench-scale: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_scale.py
 
 ## make lock: after changing dependencies in pyproject.toml, resolve them into the lock files.
 ## Versions already locked are kept; `make lock-upgrade` moves everything to the newest.
