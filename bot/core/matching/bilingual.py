@@ -298,6 +298,7 @@ class KoreanMatcher:
         readings = [text]
         if len(parts) > 1:
             readings += [p for p in parts if has_hangul(p) and is_korean_question(p)]
+        threshold = self.settings.chat_threshold if chat else self.settings.answer_threshold
         best: tuple[Scores, int, float, list[str]] | None = None
         for reading in readings[: 1 + MAX_QUESTION_SENTENCES]:
             scored = self.scores(reading)
@@ -306,6 +307,8 @@ class KoreanMatcher:
             chosen, value, missing = self.choose(scored)
             if best is None or value > best[2]:
                 best = (scored, chosen, value, missing)
+            if value >= threshold and not missing:
+                break  # the whole message already answers: no need to read its parts
         assert best is not None
         found, chosen, value, missing = best
         settings = self.settings
@@ -315,7 +318,6 @@ class KoreanMatcher:
         top = entries[chosen]
         scale = 1 + settings.lexical_weight
         score = _percent(value / scale)
-        threshold = settings.chat_threshold if chat else settings.answer_threshold
         confident = value >= threshold
         if confident and not missing:
             return Reply.for_entry(top, question=question, score=score, language="ko")
