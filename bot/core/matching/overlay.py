@@ -18,7 +18,7 @@ re-weighs get a per-server correction of their IDF mass (`_MassPatch`).
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -285,15 +285,16 @@ class Overlay:
     ) -> tuple[list[Candidate], list[Candidate]]:
         """Entries (shipped first, then the server's) and article sentences for a question."""
         _, entries, sentences = self.ranked(question, calibration, min_information)
-        return entries, sentences
+        return entries, sentences()
 
     def ranked(
         self, question: str, calibration: Calibration, min_information: float
-    ) -> tuple[Query, list[Candidate], list[Candidate]]:
-        """rank, with the analysed question."""
+    ) -> tuple[Query, list[Candidate], Callable[[], list[Candidate]]]:
+        """rank, with the analysed question, and the sentences on demand (the policy reads
+        them only when no entry answers)."""
         query = analyse_question(question, self.analyser, self.known, self.weight, self)
         if not query.known:
-            return query, [], []
+            return query, [], list
         shipped, own = TierTerms([], [], []), TierTerms([], [], [])
         for stem, weight in query.weights.items():
             credit = query.credit[stem]
@@ -312,7 +313,10 @@ class Overlay:
         entries = rank_entries(
             [(self._shipped_tier, shipped), (self, own)], query, calibration, min_information
         )
-        sentences = rank_sentences(
-            self.shipped, query, *shipped, calibration, sentence_mass=self.sentence_mass
-        )
+
+        def sentences() -> list[Candidate]:
+            return rank_sentences(
+                self.shipped, query, *shipped, calibration, sentence_mass=self.sentence_mass
+            )
+
         return query, entries, sentences

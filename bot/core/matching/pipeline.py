@@ -91,10 +91,7 @@ class Matcher:
         """The analysed question, its entries, and its article sentences on demand (the
         policy reads them only when no entry answers)."""
         if self._overlay is not None:
-            query, entries, found = self._overlay.ranked(
-                question, self.calibration, self.settings.min_information
-            )
-            return query, entries, lambda: found
+            return self._overlay.ranked(question, self.calibration, self.settings.min_information)
         index = self._index
         query = analyse_question(
             question, index.analyser, index.term_id, index.weight, index.corrector
