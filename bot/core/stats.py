@@ -68,6 +68,7 @@ DROP TABLE votes_v1;
 DROP INDEX IF EXISTS votes_by_guild;
 """
 _INDEXES = """
+CREATE INDEX IF NOT EXISTS asks_by_guild ON asks (guild_id);
 CREATE INDEX IF NOT EXISTS asks_by_guild_key ON asks (guild_id, question_key);
 CREATE INDEX IF NOT EXISTS asks_by_guild_entry ON asks (guild_id, entry_id, answered);
 CREATE INDEX IF NOT EXISTS asks_by_message ON asks (message_id);
@@ -333,7 +334,9 @@ class Stats:
             rows = self._conn.execute(
                 """
                 WITH recent AS (
-                    SELECT id, question, question_key, answered, message_id FROM asks
+                    -- (guild_id) index rows are in id order: the scan stops after the LIMIT.
+                    SELECT id, question, question_key, answered, message_id
+                    FROM asks INDEXED BY asks_by_guild
                     WHERE guild_id IS ? AND question_key != '' AND ts >= ?
                     ORDER BY id DESC LIMIT ?
                 ),
@@ -375,29 +378,39 @@ class Stats:
                 raise
         return votes.rowcount, asks.rowcount
 
-    def prune(self, retention_days: int | None = None) -> int:
+    def prune(self, retention_days: int | None = None, batch: int = 500) -> int:
         """Blank the text and asker of questions, and the voter of votes, past retention.
 
         The counts stay (entry stats keep their history); return how many questions were pruned.
+        Done in batches, so the counters are never held up for long.
         """
         days = self.retention_days if retention_days is None else retention_days
         cutoff = self._cutoff(dt.timedelta(days=days))
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                asks = self._conn.execute(
-                    "UPDATE asks SET question = '', question_key = '', user_id = NULL"
-                    " WHERE ts < ? AND (question != '' OR user_id IS NOT NULL)",
-                    (cutoff,),
-                )
-                self._conn.execute(
-                    "UPDATE votes SET user_id = 0 WHERE ts < ? AND user_id != 0", (cutoff,)
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        return asks.rowcount
+        pruned = 0
+        for table, change, still in (
+            (
+                "asks",
+                "question = '', question_key = '', user_id = NULL",
+                "(question != '' OR user_id IS NOT NULL)",
+            ),
+            ("votes", "user_id = 0", "user_id != 0"),
+        ):
+            # Walk the table by id ranges: each batch is a short primary-key range update, so
+            # the counters wait at most one batch, and the whole pass is linear.
+            with self._lock:
+                low, high = self._conn.execute(f"SELECT MIN(id), MAX(id) FROM {table}").fetchone()
+            if low is None:
+                continue
+            for start in range(int(low), int(high) + 1, batch):
+                with self._lock:
+                    done = self._conn.execute(
+                        f"UPDATE {table} SET {change} WHERE id BETWEEN ? AND ? AND ts < ?"
+                        f" AND {still}",
+                        (start, start + batch - 1, cutoff),
+                    ).rowcount
+                if table == "asks":
+                    pruned += done
+        return pruned
 
     def close(self) -> None:
         """Close the database; the object is unusable afterwards."""
