@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import compress
 
 import numpy as np
@@ -43,6 +44,9 @@ _SHORTCODE_BYTES = re.compile(_SHORTCODE.pattern.encode())
 _POSSESSIVE_BYTES = re.compile(rb"'(?:s\b)?")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
+# Texts whose normal form is remembered.
+_NORMALIZE_CACHE = 4096
+
 
 def strip_markup(text: str) -> str:
     """Remove Discord markup: code, quoted lines, mentions, custom emoji, links."""
@@ -56,8 +60,10 @@ def strip_markup(text: str) -> str:
     return _URL.sub(" ", text)
 
 
+@lru_cache(maxsize=_NORMALIZE_CACHE)
 def normalize(text: str) -> str:
-    """NFKC, casefold, no markup, punctuation or emoji; stretched letters squeezed."""
+    """NFKC, casefold, no markup, punctuation or emoji; stretched letters squeezed (cached:
+    the matcher reads a message's sentences several times)."""
     text = unicodedata.normalize("NFKC", text)
     text = strip_markup(text).casefold()
     text = _SHORTCODE.sub(" ", text)

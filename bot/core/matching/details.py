@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..lexicon import STOPWORDS
 from ..text import normalize
@@ -128,6 +129,8 @@ _CATEGORIES = frozenset(
 # new to the question for it to answer "which".
 _DESCRIBING = frozenset(_words("that which who whose with where"))
 _NEW_WORDS = 2
+# Questions whose detail is remembered.
+_DETAIL_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +189,23 @@ _LATER = re.compile(
     r" (?:happened|happen) (?:after|next|since|later) | since then | afterwards "
     r"| did it (?:actually )?work | ended up | turned out "
 )
+_PERCENT_Q = re.compile(r" (?:what|which) (?:percent|percentage|share|proportion) ")
+_HOW_MANY = re.compile(r" how (?:many|much) ")
+_HOW_LONG = re.compile(r" how long (?!ago)")
+_EXACT_WHEN = re.compile(r" (?:when|whens) (?:\w+ ){0,1}exactly | exactly when ")
+_WHAT_DATE = re.compile(r" (?:what|which) (?:exact )?(?:date|day) ")
+_WHAT_YEAR = re.compile(r" (?:what|which) year ")
+_WHEN = re.compile(r" (?:when|whens|what time|what month|how long ago|since when) ")
+_WHERE = re.compile(r" (?:where|wheres) ")
+_WHO = re.compile(r" (?:who|whos|whom) ")
+_NAME_Q = re.compile(r" (?:name|named|called) ")
+_WHAT = re.compile(r" (?:what|whats|which) ")
 
 
+@lru_cache(maxsize=_DETAIL_CACHE)
 def asked_detail(question: str) -> Detail | None:
-    """The kind of detail a question asks for, or None for a general question."""
+    """The kind of detail a question asks for, or None for a general question (cached: a
+    message's sentences are read several times, and every phrasing once per entry)."""
     words = normalize(question).split()
     if not words:
         return None
@@ -200,32 +216,29 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("distance")
     if " how often " in text:
         return Detail("frequency")
-    if "%" in question or re.search(
-        r" (?:what|which) (?:percent|percentage|share|proportion) ", text
-    ):
+    if "%" in question or _PERCENT_Q.search(text):
         return Detail("percent")
     if _HOW_MUCH_COST.search(text):
         return Detail("cost")
-    if match := re.search(r" how (?:many|much) ", text):
+    if match := _HOW_MANY.search(text):
         return Detail("number", _head(words, len(text[: match.end()].split())))
-    if re.search(r" how long (?!ago)", text):
+    if _HOW_LONG.search(text):
         return Detail("duration")
-    exact_time = re.search(r" (?:when|whens) (?:\w+ ){0,1}exactly | exactly when ", text)
-    if exact_time or re.search(r" (?:what|which) (?:exact )?(?:date|day) ", text):
+    if _EXACT_WHEN.search(text) or _WHAT_DATE.search(text):
         return Detail("day")
-    if re.search(r" (?:what|which) year ", text):
+    if _WHAT_YEAR.search(text):
         return Detail("year")
-    if re.search(r" (?:when|whens|what time|what month|how long ago|since when) ", text):
+    if _WHEN.search(text):
         return Detail("time")
     if _REACTION.search(text):
         return Detail("reaction")
     if _LATER.search(text):
         return Detail("later")
-    if re.search(r" (?:where|wheres) ", text):
+    if _WHERE.search(text):
         return Detail("place")
-    if re.search(r" (?:who|whos|whom) ", text):
+    if _WHO.search(text):
         return Detail("person")
-    if re.search(r" (?:name|named|called) ", text) and re.search(r" (?:what|whats|which) ", text):
+    if _NAME_Q.search(text) and _WHAT.search(text):
         return Detail("name", _named(words))
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):

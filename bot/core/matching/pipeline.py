@@ -45,6 +45,11 @@ class Matcher:
         self._semantic = semantic
         self._korean: KoreanMatcher | None = None  # built on the first Korean question
         self._entry_texts: dict[int, EntryText] = {}  # entry -> its sentences, on demand
+        if len(kb.entries) <= EAGER_ENTRY_TEXTS:
+            # A small base reads them all now (about 1 ms an entry), so that no member's
+            # first question on an entry pays for it.
+            for index in range(len(kb.entries)):
+                self._entry_text(index)
 
     def with_entries(
         self, entries: tuple[Entry, ...], synonyms: Mapping[str, str] | None = None
@@ -77,7 +82,8 @@ class Matcher:
         server._search_choices = None
         server._semantic = self._semantic
         server._korean = None
-        server._entry_texts = {}
+        # The shipped entries keep their indexes and read the same paragraphs.
+        server._entry_texts = dict(self._entry_texts)
         return server
 
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
@@ -255,6 +261,8 @@ _KIND_MARGIN = 0.15
 
 # Questions of one message matched at most (each costs a lookup).
 MAX_QUESTIONS = 3
+# Bases of at most this many entries read every entry's sentences when built.
+EAGER_ENTRY_TEXTS = 500
 
 
 def _others(
