@@ -207,6 +207,11 @@ class Matcher:
             if self._korean is None:
                 self._korean = KoreanMatcher(self.kb, self._semantic)
             return self._korean.reply(question, chat=chat, addressed=addressed)
+        if not any(ch.isalpha() for ch in normalize(question[:MAX_QUERY_CHARS])):
+            # Digits and signs alone ("4", "¼", "2021?") name nothing that could be answered.
+            return Reply(
+                question=question, answered=False, reason="not_a_question" if chat else "unsure"
+            )
         asked = asked_in(question)
         if chat and not addressed and not asked:
             return Reply(question=question, answered=False, reason="not_a_question")
