@@ -82,8 +82,9 @@ def truncate(text: str, limit: int) -> str:
 
 
 # What Discord shows as a link without markup (the pattern discord.py's escape_markdown keeps;
-# here a "[" ends it, so that no masked link can hide at the end of a URL).
-_URL = r"<[^: >\[]+:/[^ >\[]+>|(?:https?|steam)://[^\s<\[]+[^<.,:;\"\'\]\[\s]"
+# here a "[" or a backslash ends it, so that no masked link can hide at the end of a URL, and
+# a URL's last backslash cannot cancel the escape of the "[" after it).
+_URL = r"<[^: >\[\\]+:/[^ >\[\\]+>|(?:https?|steam)://[^\s<\[\\]+[^<.,:;\"\'\]\[\\\s]"
 # Markdown Discord renders, one token at a time. Unlike discord.py's escape_markdown, every
 # "[" is escaped on its own: its greedy `\[.+\]\(.+\)` rule escaped only the first masked link
 # of a line and left the text between two links unescaped.

@@ -293,3 +293,9 @@ def test_gaps_stats_and_problems_fit_however_many_rows() -> None:
     problems = problems_embed("Not saved", [f"problem {i} " + "x" * 300 for i in range(40)])
     assert_within_limits(problems)
     assert (problems.description or "").splitlines()[-1].startswith("… and ")
+
+
+def test_a_backslash_ending_a_url_does_not_cancel_the_next_escape() -> None:
+    # Found by hypothesis: the URL took the backslash, whose "\" then escaped the escape.
+    line = "http://0/http://0/\\[](http://0/)"
+    assert not _LIVE_MASKED_LINK.search(safe(line)), safe(line)
