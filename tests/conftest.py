@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from pg_server import TempPostgres, running_postgres
 
 from bot.core.loader import load_knowledge
@@ -15,6 +17,12 @@ from bot.core.matcher import Matcher
 from bot.core.models import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# In CI the property tests replay the same examples every run: a green main stays green, and a
+# new example is explored by developers' runs (which keep what fails in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 KNOWLEDGE = ROOT / "knowledge"
 
 
