@@ -23,7 +23,7 @@ INTERROGATIVES = _words(
     """
     what whats wat wut wha why y how hows who whos whom whose when whens where wheres which
     is isnt are arent do dont does doesnt did didnt can cant could couldnt will wont would
-    wouldnt should shouldnt shall has have had was were am may might must
+    wouldnt should shouldnt shall has have had was were am may might must r
     """
 )
 

@@ -98,6 +98,33 @@ def test_not_questions(text: str) -> None:
     assert not is_question(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ncg how often does it meet",
+        "philippine bases when announced",
+        "extended deterrence explain pls",
+        "nato in the 60s what was that about",
+    ],
+)
+def test_a_topic_then_its_question_is_a_question(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i know what it means",
+        "biden did what he had to",
+        "the guy who wrote this is smart",
+        "the day when it happened",
+        "the part where he talks about nato was good",
+    ],
+)
+def test_statements_with_a_question_word_inside_are_not_questions(text: str) -> None:
+    assert not is_question(text)
+
+
 def test_ambiguous_questions_get_suggestions_not_answers(matcher: Matcher) -> None:
     reply = matcher.reply("korea")
     assert not reply.answered

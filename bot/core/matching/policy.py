@@ -115,7 +115,40 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
         tail.pop()
     if tail[-1] in WH_WORDS:  # "aukus subs thing was when"
         return 0
+    if opening is None and not after_comma and _topic_then_question(body):
+        return lead
     return opening
+
+
+def _topic_then_question(words: list[str]) -> bool:
+    """A topic named first, then the question about it, without a "?": "the ncg how often
+    does it meet", "aukus subs when announced", "abandonment vs entrapment explain".
+
+    The words before the question word must be a bare topic (no subject, no verb of asking
+    or being), so that statements ("i know what it means", "biden did what he had to") stay
+    statements.
+    """
+    for k, word in enumerate(words):
+        if not k or (word not in WH_WORDS and word not in REQUESTS):
+            continue
+        before, after = words[:k], words[k + 1 :]
+        if any(w in _SUBJECTS or w in INTERROGATIVES or w in SMALL_TALK for w in before):
+            return False
+        if not any(w not in STOPWORDS for w in before):
+            return False
+        rest = [w for w in after if w not in _TRAILERS]
+        if word in REQUESTS:
+            return not rest  # "... explain (pls)"
+        # "... when announced": a short ending with no subject of its own ("the day when it
+        # happened", "the guy who wrote this" are relative clauses).
+        if not any(w in _SUBJECTS or w in _POINTERS for w in rest) and len(rest) <= 2:
+            return True
+        # "... how often does it", "... what that means": a verb or a subject follows soon
+        # (not after who/which/where/when, which usually start a relative clause).
+        return word in _OPEN_AFTER_COMMA and any(
+            w in _AUXILIARIES or w in _POINTERS for w in rest[:2]
+        )
+    return False
 
 
 @dataclass(frozen=True, slots=True)
