@@ -8,6 +8,7 @@ duplicate phrasing, say, is only known there). Nothing is written unless both ag
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -279,8 +280,13 @@ class EntryModal(discord.ui.Modal):
             entry = build_entry(draft, kb.article, entry_id=entry_id, previous=editing)
             # Saving waits for a lock and fsyncs: answer Discord's 3-second deadline first.
             await interaction.response.defer(ephemeral=True, thinking=True)
-            save = bot.library.edit_entry if editing else bot.library.add_entry
-            saved = await asyncio.to_thread(save, self.guild_id, entry, interaction.user.id)
+            if editing:
+                save = functools.partial(bot.library.edit_entry, self.guild_id, entry)
+            else:
+                # The id above is provisional: the store settles it under its lock, with a
+                # suffix when another moderator took it meanwhile.
+                save = functools.partial(bot.library.add_entry, self.guild_id, entry, pick_id=True)
+            saved = await asyncio.to_thread(save, interaction.user.id)
         except (DraftError, KnowledgeError) as exc:
             problems = (
                 exc.problems

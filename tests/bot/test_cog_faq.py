@@ -313,6 +313,27 @@ async def test_add_saves_a_valid_entry(
     assert reply.entry_id == "consult-before-using-nuclear-weapons"
 
 
+async def test_an_id_taken_while_the_form_was_saved_is_settled_under_the_lock(
+    faq_cog: FaqCog, make_interaction: FakeInteraction, bot: FaqBot, monkeypatch: Any
+) -> None:
+    # Issue 9, finding 8: the form picked the id before the store's lock, so two moderators
+    # adding questions with the same id at once got "already exists". Replay that race: the
+    # id read before the lock is the one the other moderator has just saved.
+    values = {
+        "question": "Who chairs the new consultative meetings?",
+        "answer": "The author says the group will meet more frequently.",
+    }
+    before = set(bot.library.knowledge_for(GUILD_ID).by_id)
+    await _add_entry(faq_cog, make_interaction, **values)
+    [first] = set(bot.library.knowledge_for(GUILD_ID).by_id) - before
+    monkeypatch.setattr(bot.library, "new_entry_id", lambda guild_id, question: first)
+    values["question"] = "Who chairs the new consultative meetings now?"
+    _, submit = await _add_entry(faq_cog, make_interaction, **values)
+    text = sent_text(last_send(submit))
+    assert "Added entry `" in text and f"`{first}`" not in text, text
+    assert len(set(bot.library.knowledge_for(GUILD_ID).by_id) - before) == 2
+
+
 async def test_add_without_source_is_labelled_moderators(
     faq_cog: FaqCog, make_interaction: FakeInteraction
 ) -> None:
