@@ -118,6 +118,11 @@ _EXACTLY = frozenset(_words("exactly exact specific specifically precisely names
 # Nouns that only say "a kind of" the next noun ("which kinds of countries").
 _GENERIC = frozenset(_words("kind kinds type types sort sorts one ones"))
 _WHICH = frozenset(_words("which what whats wat"))
+# Prepositions that are not stopwords but end the phrase asked about ("the treaty behind the
+# alliance" asks about a treaty).
+_PHRASE_ENDS = frozenset(
+    _words("behind among amongst within across around near via per w toward towards beyond")
+)
 # Stems of nouns whose members are plain names ("which country" -> "Japan").
 _CATEGORIES = frozenset(
     _words(
@@ -166,7 +171,7 @@ def _head(words: list[str], start: int) -> str | None:
     """The head noun of the phrase at `start` ("4 bases in..." -> "bases")."""
     head = None
     for word in words[start : start + _PHRASE_WORDS]:
-        if word in STOPWORDS or word == "of":
+        if word in STOPWORDS or word == "of" or word in _PHRASE_ENDS:
             if head is not None and head not in _GENERIC:
                 break
             continue
