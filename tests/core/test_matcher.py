@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher, MatchSettings, is_question
+from bot.core.matching.details import asked_detail
 from bot.core.matching.policy import questions_in
 from bot.core.models import Entry, KnowledgeBase, Reply, Source
 from bot.core.text import normalize
@@ -266,17 +267,30 @@ def test_a_detail_the_article_gives_is_answered(matcher: Matcher, question: str)
     assert matcher.reply(question).answered, question
 
 
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("whats the name of the treaty behind the alliance", "treaty"),
+        ("which bases near the dmz", "bases"),
+        ("how many subs w nuclear missiles", "subs"),
+    ],
+)
+def test_the_thing_asked_about_ends_at_a_preposition(question: str, about: str) -> None:
+    detail = asked_detail(question)
+    assert detail is not None and detail.about == about
+
+
 # Floors on the shared conversational set and the dev set: the rates reached today, so a
 # change that loses ground fails. The goals (lookup 0.95, chat 0.90, declined 0.95,
 # multi 0.90) are not all reached yet; README lists both.
 _FLOORS = {
-    "dev.yaml": {"on_topic": 0.97, "on_topic_chat": 0.9, "declined": 1.0, "chat_noise": 1.0},
+    "dev.yaml": {"on_topic": 1.0, "on_topic_chat": 0.94, "declined": 1.0, "chat_noise": 1.0},
     "conversational.yaml": {
-        "on_topic": 0.72,
-        "on_topic_chat": 0.68,
-        "declined": 0.78,
+        "on_topic": 0.81,
+        "on_topic_chat": 0.77,
+        "declined": 0.88,
         "chat_noise": 1.0,
-        "multi": 0.7,
+        "multi": 0.8,
     },
 }
 
