@@ -24,7 +24,7 @@ from bot.core.errors import KnowledgeError, describe_os_error
 from bot.core.library import Library
 from bot.core.matching.semantic import SemanticModel
 from bot.core.models import KnowledgeBase, Reply
-from bot.core.stats import AsyncStats, Counters
+from bot.core.stats import Counters
 from bot.core.store import Store, StoreUnavailableError, open_store
 from bot.embeds import problem_line, problems_embed
 from bot.health import HealthServer
@@ -241,12 +241,8 @@ class FaqBot(commands.AutoShardedBot):
             )
 
 
-def create_bot(
-    settings: Settings, library: Library, stats: Counters | AsyncStats | Bookkeeping
-) -> FaqBot:
+def create_bot(settings: Settings, library: Library, stats: Counters | Bookkeeping) -> FaqBot:
     """The bot, wired to its dependencies (stats on a worker of their own, with deadlines)."""
-    if isinstance(stats, AsyncStats):
-        stats = stats.stats
     bookkeeping = stats if isinstance(stats, Bookkeeping) else Bookkeeping(stats)
     return FaqBot(settings, library, bookkeeping)
 

@@ -1,12 +1,11 @@
 """Counters of asks, votes and unanswered questions, in SQLite (WAL mode).
 
-`Stats` is synchronous and thread-safe; `AsyncStats` runs it in worker threads so the event loop
-never waits on the disk.
+`Stats` is synchronous and thread-safe; the adapter's bookkeeping (bot/bookkeeping.py) runs it on
+a worker thread of its own, with deadlines, so the event loop never waits on the disk.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import os
@@ -21,7 +20,7 @@ from typing import Protocol
 
 from .text import MAX_QUERY_CHARS, normalize
 
-__all__ = ["AsyncStats", "Counters", "EntryStats", "Gap", "Stats", "VoteResult"]
+__all__ = ["Counters", "EntryStats", "Gap", "Stats", "VoteResult"]
 
 _log = logging.getLogger(__name__)
 
@@ -419,7 +418,7 @@ class Stats:
 
 
 class Counters(Protocol):
-    """What AsyncStats needs: Stats, or a Store (which carries the same methods)."""
+    """The counters the adapter's bookkeeping needs: Stats, or a Store (same methods)."""
 
     def record_ask(
         self,
@@ -442,48 +441,3 @@ class Counters(Protocol):
     def gaps(self, guild_id: int | None, limit: int = 10) -> list[Gap]: ...
 
     def close(self) -> None: ...
-
-
-class AsyncStats:
-    """The same counters for the event loop: every call runs in a worker thread."""
-
-    def __init__(self, stats: Counters) -> None:
-        self.stats = stats
-
-    async def record_ask(
-        self,
-        guild_id: int | None,
-        question: str,
-        entry_id: str | None,
-        answered: bool,
-        message_id: int | None = None,
-        user_id: int | None = None,
-    ) -> int:
-        """See Stats.record_ask."""
-        return await asyncio.to_thread(
-            self.stats.record_ask, guild_id, question, entry_id, answered, message_id, user_id
-        )
-
-    async def attach_message(self, ask_id: int, message_id: int) -> None:
-        """See Stats.attach_message."""
-        await asyncio.to_thread(self.stats.attach_message, ask_id, message_id)
-
-    async def record_vote(
-        self, guild_id: int | None, message_id: int, entry_id: str, user_id: int, helpful: bool
-    ) -> VoteResult:
-        """See Stats.record_vote."""
-        return await asyncio.to_thread(
-            self.stats.record_vote, guild_id, message_id, entry_id, user_id, helpful
-        )
-
-    async def entry_stats(self, guild_id: int | None) -> list[EntryStats]:
-        """See Stats.entry_stats."""
-        return await asyncio.to_thread(self.stats.entry_stats, guild_id)
-
-    async def gaps(self, guild_id: int | None, limit: int = 10) -> list[Gap]:
-        """See Stats.gaps."""
-        return await asyncio.to_thread(self.stats.gaps, guild_id, limit)
-
-    async def close(self) -> None:
-        """See Stats.close."""
-        await asyncio.to_thread(self.stats.close)

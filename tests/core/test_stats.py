@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import sqlite3
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.stats import AsyncStats, EntryStats, Gap, Stats, VoteResult
+from bot.core.stats import EntryStats, Gap, Stats, VoteResult
 
 GUILD = 111
 OTHER_GUILD = 222
@@ -186,25 +185,6 @@ def test_concurrent_writes_from_threads_all_count(stats: Stats) -> None:
     gaps = stats.gaps(GUILD)
     assert sorted(g.question for g in gaps) == [f"question {n}" for n in range(5)]
     assert sum(g.unanswered for g in gaps) == workers * per_worker
-
-
-async def test_async_wrappers_run_off_the_event_loop(stats: Stats) -> None:
-    seen_threads: set[int] = set()
-    original = stats.record_ask
-
-    def spy(*args: object, **kwargs: object) -> int:
-        seen_threads.add(threading.get_ident())
-        return original(*args, **kwargs)  # type: ignore[arg-type]
-
-    stats.record_ask = spy  # type: ignore[method-assign]
-    counters = AsyncStats(stats)
-    await asyncio.gather(
-        *(counters.record_ask(GUILD, "Who is Yoon?", None, False, n) for n in range(5))
-    )
-    assert threading.get_ident() not in seen_threads
-    assert await counters.record_vote(GUILD, 3, "x", 1, True) is VoteResult.NEW
-    assert await counters.gaps(GUILD) == [Gap("Who is Yoon?", 5, 5, 0)]
-    assert await counters.entry_stats(GUILD) == [EntryStats("x", 0, 1, 0)]
 
 
 def test_long_questions_are_cut(stats: Stats) -> None:

@@ -2,7 +2,7 @@
 
 Two backends implement it: `EmbeddedStore` (YAML files and SQLite under the data dir, the
 default) and `PostgresStore` (selected by FAQ_DATABASE_URL). Every method is synchronous and may
-do I/O: on an event loop call it from a worker thread (`AsyncStats` does so for the counters).
+do I/O: on an event loop call it from a worker thread (`bot.bookkeeping` does so for the counters).
 Reads that sit on a question's path (entries, settings) are served from the Library's memory,
 never from here.
 """
