@@ -214,6 +214,8 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         ("i think the alliance is overrated tbh", []),
         ("The group, which will meet often, is new.", []),
         ("thanks bot!", []),
+        ("what does the ncg do in practice, thx in advance", ["what does the ncg do in practice"]),
+        ("ok, lol", []),
     ],
 )
 def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) -> None:

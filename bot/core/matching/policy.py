@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..lexicon import INTERROGATIVES, LEAD_INS, REQUESTS, SMALL_TALK, STOPWORDS, WH_WORDS
+from ..lexicon import CHATTER, INTERROGATIVES, LEAD_INS, REQUESTS, SMALL_TALK, STOPWORDS, WH_WORDS
 from ..models import KnowledgeBase, Reason, Reply, Source, Suggestion
 from ..text import MAX_QUERY_CHARS, normalize
 from .details import Detail
@@ -120,6 +120,18 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
     return opening
 
 
+def _only_chatter(clause: str) -> bool:
+    """A clause of small talk and fillers alone ("ty", "lol", "thx in advance")."""
+    words = normalize(clause).split()
+    return bool(words) and all(
+        w in SMALL_TALK or w in LEAD_INS or w in CHATTER or w in _THANKS for w in words
+    )
+
+
+# Words of thanks that follow a question ("thx in advance").
+_THANKS = frozenset({"thx", "ty", "tyvm", "in", "advance", "much", "so", "a", "lot"})
+
+
 def _topic_then_question(words: list[str]) -> bool:
     """A topic named first, then the question about it, without a "?": "the ncg how often
     does it meet", "aukus subs when announced", "abandonment vs entrapment explain".
@@ -173,6 +185,8 @@ def asked_in(text: str) -> list[Asked]:
             continue
         parts: list[tuple[str, bool]] = []
         for index, part in enumerate(_COMMA.split(sentence)):
+            if index and _only_chatter(part):
+                continue  # "..., ty", "..., lol": nothing to match
             if index and _start(part, after_comma=True) is not None:
                 parts.append((part, True))
             elif parts:
