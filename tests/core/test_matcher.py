@@ -282,6 +282,20 @@ def test_the_thing_asked_about_ends_at_a_preposition(question: str, about: str) 
     assert detail is not None and detail.about == about
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what are the dates of the summit",
+        "whats the exact day yoon lands",
+        "which days is the state visit",
+        "what was the date of the agreement",
+    ],
+)
+def test_plural_and_spelled_out_date_questions_ask_for_a_day(question: str) -> None:
+    detail = asked_detail(question)
+    assert detail is not None and detail.kind == "day"
+
+
 # Floors on the shared conversational set and the dev set: the rates reached today, so a
 # change that loses ground fails. The goals (lookup 0.95, chat 0.90, declined 0.95,
 # multi 0.90) are not all reached yet; README lists both.
@@ -290,7 +304,7 @@ _FLOORS = {
     "conversational.yaml": {
         "on_topic": 0.81,
         "on_topic_chat": 0.77,
-        "declined": 0.88,
+        "declined": 0.9,
         "chat_noise": 1.0,
         "multi": 0.8,
     },

@@ -198,7 +198,9 @@ _PERCENT_Q = re.compile(r" (?:what|which) (?:percent|percentage|share|proportion
 _HOW_MANY = re.compile(r" how (?:many|much) ")
 _HOW_LONG = re.compile(r" how long (?!ago)")
 _EXACT_WHEN = re.compile(r" (?:when|whens) (?:\w+ ){0,1}exactly | exactly when ")
-_WHAT_DATE = re.compile(r" (?:what|which) (?:exact )?(?:date|day) ")
+_WHAT_DATE = re.compile(
+    r" (?:what|which|whats) (?:(?:are|is|were|was) )?(?:the )?(?:exact )?(?:date|dates|day|days) "
+)
 _WHAT_YEAR = re.compile(r" (?:what|which) year ")
 _WHEN = re.compile(r" (?:when|whens|what time|what month|how long ago|since when) ")
 _WHERE = re.compile(r" (?:where|wheres) ")
