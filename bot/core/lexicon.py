@@ -41,6 +41,7 @@ LEAD_INS = _words(
     so and but also then anyway anyways ok okay oh ah um umm uh hmm well lol lmao haha tbh ngl
     btw fyi hey hi hello yo guys yall all everyone quick one question q qs two also plus
     like wait actually honestly seriously sorry pls plz please real bot ok kk alright right
+    ayo bro bruh dude omg
     """
 )
 

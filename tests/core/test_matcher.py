@@ -216,6 +216,17 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         ("thanks bot!", []),
         ("what does the ncg do in practice, thx in advance", ["what does the ncg do in practice"]),
         ("ok, lol", []),
+        # An emoji ends a sentence; a question follows chatter after it.
+        ("my cousin says this is huge 🤯 does the article mention the submarines", ["does"]),
+        # "where's" is "where is": a question after a comma, not a relative clause.
+        ("the summit ran long lol, where's the next one held", ["where's the next"]),
+        ("i went to seoul, where it rained", []),
+        ("the deal, when it was signed, was big", []),
+        # "whats" after "but" opens a question, whatever follows it.
+        ("read half of it on the train but whats the ncg for", ["whats the ncg for"]),
+        # Lead-ins of chat: "hold up", "bruh".
+        ("hold up does the declaration cover japan", ["does the declaration cover japan"]),
+        ("bruh how big is the new group", ["how big is the new group"]),
     ],
 )
 def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) -> None:

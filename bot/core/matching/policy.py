@@ -39,8 +39,18 @@ class MatchSettings:
 
 
 # Where a message breaks into sentences: after . ! ? (and runs of them), at line breaks,
-# semicolons and dashes between spaces.
-_SENTENCES = re.compile(r"(?<=[.!?])(?![.!?])\s*|[\n;]+|\s[-–—]+\s|:\s")
+# semicolons, dashes between spaces, and emoji ("my prof assigned this 😭 does the author...").
+_SENTENCES = re.compile(
+    r"(?<=[.!?])(?![.!?])\s*|[\n;]+|\s[-–—]+\s|:\s"
+    r"|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*"
+)
+# "where's", "what's": the question word and its verb ("where's he going" asks; "where he
+# went" is a relative clause). normalize() drops the "'s", so it is spelled out first.
+_WH_IS = re.compile(r"\b(what|where|when|who|how)['’]s\b", re.IGNORECASE)
+# Contracted question words typed without the apostrophe: a question word and its verb.
+_WH_CONTRACTED = frozenset({"whats", "wheres", "whens", "whos", "hows"})
+# Lead-ins of two words ("hold up, does...").
+_LEAD_PAIRS = frozenset({("hold", "up"), ("hold", "on"), ("wait", "up")})
 # Where a sentence may hold a second question: a comma, or "and" before a question word.
 _COMMA = re.compile(
     r",\s*|\s+and\s+(?=(?:how|what|whats|why|when|whens|where|who|whos|is|are|does|do|did|can"
@@ -57,15 +67,26 @@ _POINTERS = frozenset({"that", "it", "this", "they", "he", "she", "them", "those
 # Words a question may trail with after its question word ("...was when exactly").
 _TRAILERS = LEAD_INS | frozenset({"exactly", "again", "tho", "though", "then", "now", "lol"})
 _AUXILIARIES = INTERROGATIVES - WH_WORDS
+_WHERE_WHEN = frozenset({"where", "wheres", "when", "whens"})
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
 _SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
+
+
+def _words_of(clause: str) -> list[str]:
+    """The normalised words of a clause, "where's" spelled out as "where is"."""
+    return normalize(_WH_IS.sub(r"\1 is", clause)).split()
 
 
 def _content(words: list[str]) -> list[str]:
     """The words after any lead-in ("ok so", "lol", "quick one")."""
     start = 0
-    while start < len(words) and words[start] in LEAD_INS:
-        start += 1
+    while start < len(words):
+        if words[start] in LEAD_INS:
+            start += 1
+        elif tuple(words[start : start + 2]) in _LEAD_PAIRS:
+            start += 2
+        else:
+            break
     return words[start:]
 
 
@@ -80,7 +101,9 @@ def _opening(words: list[str]) -> int | None:
         start = 0 if a == "or" else k + 1
         if b in _AUXILIARIES and c not in _AUXILIARIES:
             return start
-        if b in WH_WORDS and (c in _AUXILIARIES or c.endswith("s") or c == "about"):
+        if b in _WH_CONTRACTED or (
+            b in WH_WORDS and (c in _AUXILIARIES or c.endswith("s") or c == "about")
+        ):
             return start
     return None
 
@@ -88,7 +111,7 @@ def _opening(words: list[str]) -> int | None:
 def _start(clause: str, *, after_comma: bool) -> int | None:
     """Where the question of one clause of a message starts (a word index of the normalised
     clause), or None when the clause does not ask anything."""
-    words = normalize(clause).split()
+    words = _words_of(clause)
     if not words or all(w in SMALL_TALK or w in LEAD_INS for w in words):
         return None
     body = _content(words)
@@ -104,6 +127,10 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
             return lead
         pointer = len(body) == 3 and body[1] in _AUXILIARIES and body[2] in _POINTERS
         if first in WH_WORDS and pointer:
+            return lead
+        # ", where is he going next", ", when did it start": where/when and then its verb
+        # (as a relative clause they take a subject first: ", where he met the president").
+        if first in _WHERE_WHEN and len(body) > 2 and body[1] in _AUXILIARIES:
             return lead
         # ", is there a debate too": an auxiliary before its subject.
         if first in _AUXILIARIES and len(body) > 1 and body[1] in _SUBJECTS:
@@ -200,7 +227,7 @@ def asked_in(text: str) -> list[Asked]:
             continue
         own = clause
         if start:
-            own = " ".join(normalize(clause).split()[start:])
+            own = " ".join(_words_of(clause)[start:])
         # "the aukus thing, when was that", "..., what does the article say abt that": a
         # question that names nothing, or only points back, asks about what came before it.
         words = normalize(own).split()
