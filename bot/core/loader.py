@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,13 +181,19 @@ else:
             yaml.resolver.Resolver.__init__(self)
 
 
+# Where an anchor ('&name') or an alias ('*name') could start: '&' or '*' right before a name,
+# at a value's start (after a space, a line start or a flow indicator). "fire & fury", "R&D"
+# and "5*3" cannot be either.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:-])[&*][^\s\[\]{},]", re.MULTILINE)
+
+
 def _parse_yaml(text: str, name: str) -> tuple[Any, _Marks]:
     """Parse one YAML document safely, keeping the position of every node."""
     # Fast paths for valid files (every server's file is read on its first question): with
     # no '&' or '*' there can be no anchor or alias, and libyaml composes too; otherwise it
     # scans and our composer refuses them. On any error the pure-Python pass below runs and
     # says what is wrong, and where, exactly as it always has.
-    fast_loader = _CLoader if "&" not in text and "*" not in text else _FastPlainLoader
+    fast_loader = _CLoader if not _MAYBE_ANCHOR.search(text) else _FastPlainLoader
     if fast_loader is not None:
         fast = fast_loader(text)
         try:

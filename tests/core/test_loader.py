@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.core import loader
 from bot.core.errors import KnowledgeError
@@ -201,6 +202,27 @@ def test_yaml_the_schema_never_needs_is_a_located_error(
     (problem,) = _problems(knowledge_copy)
     assert f"faq.yaml{where}" in problem
     assert fragment in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "could_be_one"),
+    [
+        ("a: &x 1\n", True),
+        ("- *x\n", True),
+        ("&top\na: 1\n", True),
+        ("a: [&x 1, *x]\n", True),
+        ("a: {b: *x}\n", True),
+        ("a: [R&D, fire & fury, 5*3, '*', \"& so on\"]\n", False),
+    ],
+)
+def test_only_text_that_could_hold_an_anchor_or_alias_leaves_the_fast_path(
+    text: str, could_be_one: bool
+) -> None:
+    # The fast path (libyaml composing) is taken only where no anchor or alias can stand; a
+    # '&' or '*' inside a word or before a space keeps it, and reads the same.
+    assert bool(loader._MAYBE_ANCHOR.search(text)) is could_be_one
+    if not could_be_one:
+        assert loader._parse_yaml(text, "t.yaml")[0] == yaml.safe_load(text)
 
 
 def test_a_file_with_too_many_values_is_refused(
