@@ -161,6 +161,7 @@ def _load_matcher(args: argparse.Namespace) -> Matcher | int:
             load_knowledge(settings.knowledge_dir),
             settings.match_settings(),
             semantic=SemanticModel(settings.model_cache_dir),
+            eager=False,  # a command reads only the entries its questions need
         )
     except KnowledgeError as error:
         return _fail(error)

@@ -385,3 +385,18 @@ def test_digits_and_signs_alone_are_never_answered(matcher: Matcher, text: str) 
         reply = matcher.reply(text, chat=chat)
         assert not reply.answered, (text, chat, reply.entry_id)
         assert reply.reason == ("not_a_question" if chat else "unsure")
+
+
+def test_a_lazy_matcher_reads_entries_on_demand_and_replies_the_same(
+    matcher: Matcher, shipped_kb: KnowledgeBase
+) -> None:
+    lazy = Matcher(shipped_kb, eager=False)
+    assert not lazy._entry_texts  # nothing read at start
+    for question in (
+        "when did the soviets get second strike capability",
+        "which carrier is being sent",
+        "how old is the alliance",
+        "what does the ncg do",
+    ):
+        assert lazy.reply(question) == matcher.reply(question)
+    assert 0 < len(lazy._entry_texts) < len(shipped_kb.entries)

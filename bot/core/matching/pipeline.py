@@ -33,8 +33,12 @@ class Matcher:
         settings: MatchSettings | None = None,
         calibration: Calibration | None = None,
         semantic: SemanticModel | None = None,
+        *,
+        eager: bool = True,
     ) -> None:
-        """`semantic`: the multilingual model for Korean questions (None: English only)."""
+        """`semantic`: the multilingual model for Korean questions (None: English only).
+        `eager`: read the entries' sentences now, so that no member's first question on an
+        entry waits for them; a process that asks one question passes False."""
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.calibration = calibration or default_calibration()
@@ -45,7 +49,7 @@ class Matcher:
         self._semantic = semantic
         self._korean: KoreanMatcher | None = None  # built on the first Korean question
         self._entry_texts: dict[int, EntryText] = {}  # entry -> its sentences, on demand
-        if len(kb.entries) <= EAGER_ENTRY_TEXTS:
+        if eager and len(kb.entries) <= EAGER_ENTRY_TEXTS:
             # A small base reads them all now (about 1 ms an entry), so that no member's
             # first question on an entry pays for it.
             for index in range(len(kb.entries)):
