@@ -7,6 +7,7 @@ __all__ = [
     "GENERAL_SYNONYMS",
     "INTERROGATIVES",
     "LEAD_INS",
+    "REACTIONS",
     "REQUESTS",
     "SMALL_TALK",
     "STOPWORDS",
@@ -33,7 +34,7 @@ WH_WORDS = _words(
 )
 
 # Imperatives that ask for an answer ("explain the ncg pls").
-REQUESTS = _words("explain tell describe define summarize summarise clarify eli5 tldr")
+REQUESTS = _words("explain tell describe define summarize summarise clarify eli5 tldr wym wdym")
 
 # Words that may stand before a question without being part of it ("ok so what is...").
 LEAD_INS = _words(
@@ -87,6 +88,19 @@ CHATTER = _words(
 )
 STOPWORDS = STOPWORDS | CHATTER
 
+# Words of opinion, praise and reaction: a message with one says what someone thinks
+# ("philippine bases deal underrated", "W take"), it does not ask.
+REACTIONS = _words(
+    """
+    good bad great nice cool wild crazy insane scary funny cute mid based interesting boring
+    weird huge big significant underrated overrated smart dumb stupid love loved hate hated
+    lit fire dope sick fine true false agree agreed disagree same facts real fake best worst
+    better worse lowkey highkey cringe w l vibe vibes wholesome sad happy mad fun amazing
+    awesome terrible awful brilliant solid trash goat rip yikes oof smh wow damn dang yay
+    sure maybe probably definitely def totally finally again ugh meh welp bet lmk read
+    """
+)
+
 # Spellings and slang of general chat, and general words for the same idea (how people name
 # an article, its author and the author's view), applied to questions and knowledge alike.
 # A knowledge base's own `synonyms:` take precedence.
@@ -118,6 +132,7 @@ GENERAL_SYNONYMS: dict[str, str] = {
     "dat": "that",
     "dis": "this",
     "wdym": "what do you mean",
+    "wym": "what do you mean",
     "stand for": "mean",
     "acc": "according",
     "stands for": "mean",

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher, MatchSettings, is_question
 from bot.core.matching.details import asked_detail
-from bot.core.matching.policy import questions_in
+from bot.core.matching.policy import names_a_topic, questions_in
 from bot.core.models import Entry, KnowledgeBase, Reply, Source
 from bot.core.text import normalize
 
@@ -106,6 +106,8 @@ def test_not_questions(text: str) -> None:
         "philippine bases when announced",
         "extended deterrence explain pls",
         "nato in the 60s what was that about",
+        "the bases deal when was it signed",
+        "second strike wym",
     ],
 )
 def test_a_topic_then_its_question_is_a_question(text: str) -> None:
@@ -120,10 +122,47 @@ def test_a_topic_then_its_question_is_a_question(text: str) -> None:
         "the guy who wrote this is smart",
         "the day when it happened",
         "the part where he talks about nato was good",
+        "the day when he was there",
     ],
 )
 def test_statements_with_a_question_word_inside_are_not_questions(text: str) -> None:
     assert not is_question(text)
+
+
+def test_a_bare_topic_in_chat_is_answered_when_sure(matcher: Matcher) -> None:
+    # Typed like a search in a Q&A channel: no question form, but it asks about the topic.
+    reply = matcher.reply("china economic pressure campaigns", chat=True)
+    assert reply.answered and reply.entry_id == "mixed-results"
+    assert matcher.reply("japan assurances after hiroshima", chat=True).answered
+    # Words the knowledge base has never seen: not a topic of the article, so silence.
+    reply = matcher.reply("seoul summer trip photos", chat=True)
+    assert not reply.answered and reply.reason == "not_a_question"
+
+
+def test_a_bare_topic_needs_the_stricter_topic_threshold(shipped_kb: KnowledgeBase) -> None:
+    strict = Matcher(shipped_kb, MatchSettings(topic_threshold=101))
+    assert strict.reply("china economic pressure campaigns").answered
+    assert not strict.reply("china economic pressure campaigns", chat=True).answered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the submarine deal went well",  # a verb
+        "biden hosting leaders",  # a participle
+        "korea getting its own nukes",  # a person or pointer
+        "the philippine bases deal.",  # a full stop
+        "philippine bases deal!",
+        "aukus subs so cool",  # an opinion
+        "my notes on the ncg",
+        "nuclear consultative group 🙌",  # an emoji
+        "the ncg thing lmao",  # laughter
+        "ncg",  # one word: "based", "facts" are reactions
+    ],
+)
+def test_statements_naming_a_topic_stay_silent_in_chat(matcher: Matcher, text: str) -> None:
+    assert not names_a_topic(text)
+    assert not matcher.reply(text, chat=True).answered
 
 
 def test_ambiguous_questions_get_suggestions_not_answers(matcher: Matcher) -> None:

@@ -18,7 +18,7 @@ from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul
 from .overlay import Overlay, needs_full_index
-from .policy import Asked, MatchSettings, Policy, asked_in
+from .policy import Asked, MatchSettings, Policy, asked_in, names_a_topic
 from .semantic import SemanticModel
 
 __all__ = ["Matcher"]
@@ -217,7 +217,9 @@ class Matcher:
                 question=question, answered=False, reason="not_a_question" if chat else "unsure"
             )
         asked = asked_in(question)
-        if chat and not addressed and not asked:
+        # A bare topic in chat ("aukus subs cost") asks about it, if answered very surely.
+        topic = chat and not addressed and not asked and names_a_topic(question)
+        if chat and not addressed and not asked and not topic:
             return Reply(question=question, answered=False, reason="not_a_question")
         attempts = asked[:MAX_QUESTIONS]
         if [a.text.strip() for a in attempts] != [question.strip()]:
@@ -228,6 +230,8 @@ class Matcher:
             if number >= len(asked) and any(r.answered for r in replies):
                 break  # a question of the message was answered: no need for the whole
             query, entries, sentences = self._ranked(attempt.text)
+            # Every word of a bare topic must be known: "seoul in spring" is not a topic.
+            sure = bool(entries) and entries[0].features.unknown == 0
             # A fragment ("..., names?") asks for what the question before it asked.
             own_words = normalize(attempt.own[:MAX_QUERY_CHARS]).split()
             own = asked_detail(attempt.own[:MAX_QUERY_CHARS])
@@ -241,6 +245,8 @@ class Matcher:
                 self._policy.decide(question, entries, sentences, chat=chat, missing=missing)
             )
         answered = next((r for r in replies if r.answered), None)
+        if topic and not (answered and answered.score >= self.settings.topic_threshold and sure):
+            return Reply(question=question, answered=False, reason="not_a_question")
         if answered is None:
             return replies[0]
         others = [r for r in replies[: len(asked)] if r is not answered]

@@ -6,13 +6,31 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..lexicon import CHATTER, INTERROGATIVES, LEAD_INS, REQUESTS, SMALL_TALK, STOPWORDS, WH_WORDS
+from ..lexicon import (
+    CHATTER,
+    INTERROGATIVES,
+    LEAD_INS,
+    REACTIONS,
+    REQUESTS,
+    SMALL_TALK,
+    STOPWORDS,
+    WH_WORDS,
+)
 from ..models import KnowledgeBase, Reason, Reply, Source, Suggestion
 from ..text import MAX_QUERY_CHARS, normalize
 from .details import Detail
 from .features import Candidate
 
-__all__ = ["Asked", "MatchSettings", "Policy", "asked_in", "is_question", "percent", "questions_in"]
+__all__ = [
+    "Asked",
+    "MatchSettings",
+    "Policy",
+    "asked_in",
+    "is_question",
+    "names_a_topic",
+    "percent",
+    "questions_in",
+]
 
 # A quoted article sentence is cut to fit a Discord embed field (1024) with room to spare.
 _QUOTE_LIMIT = 1000
@@ -24,6 +42,9 @@ class MatchSettings:
 
     answer_threshold: int = 64
     chat_threshold: int = 68
+    # A bare topic in chat ("ncg meeting schedule", no question form) is answered only when
+    # this sure, and when every word of it is known to the knowledge base.
+    topic_threshold: int = 85
     suggest_threshold: int = 35
     ambiguity_margin: int = 2
     article_threshold: int = 75
@@ -70,6 +91,10 @@ _AUXILIARIES = INTERROGATIVES - WH_WORDS
 _WHERE_WHEN = frozenset({"where", "wheres", "when", "whens"})
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
 _SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 def _words_of(clause: str) -> list[str]:
@@ -182,6 +207,10 @@ def _topic_then_question(words: list[str]) -> bool:
         # happened", "the guy who wrote this" are relative clauses).
         if not any(w in _SUBJECTS or w in _POINTERS for w in rest) and len(rest) <= 2:
             return True
+        # "... when were they announced": the question word, its verb, then its subject
+        # (a relative clause has no verb between: "the day when it happened").
+        if len(rest) > 1 and rest[0] in _AUXILIARIES and rest[1] in _SUBJECTS | _POINTERS:
+            return True
         # "... how often does it", "... what that means": a verb or a subject follows soon
         # (not after who/which/where/when, which usually start a relative clause).
         return word in _OPEN_AFTER_COMMA and any(
@@ -243,6 +272,66 @@ def asked_in(text: str) -> list[Asked]:
         else:
             found.append(Asked(own, own))
     return found
+
+
+# A bare topic is a short noun phrase: at least two words ("based", "facts" are reactions),
+# at most this many (longer messages without a question form are statements).
+_TOPIC_WORDS = range(2, 8)
+# People and pointers: a message naming one speaks of someone or something in the chat
+# ("my prof would love this"), not of the article's topic. "us" is left out: it is the US.
+_PERSONS = _words(
+    """i me my mine we our ours you your yours u ur he him his she her hers they them their
+    theirs it its this that these those im ive id ill youre theyre thats someone everyone
+    anyone nobody somebody everybody people ppl yall"""
+)
+# Signs of a statement or a reaction: a full stop or "!" at the end, emoji, a shortcode.
+_STATEMENT_SIGNS = re.compile(r"[.!]\s*$|:\w+:|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+# Verbs and negations that make a statement of a noun phrase ("the bases deal went well").
+_STATEMENT_WORDS = _words(
+    """not no never nah nope gonna wanna gotta went goes go going gone got get gets getting
+    feel feels felt seem seems seemed look looks looked sound sounds sounded hit hits
+    think thought reckon guess bet love like hate"""
+)
+
+
+def names_a_topic(text: str) -> bool:
+    """A message that only names a topic, the way a keyword search does ("aukus subs cost",
+    "nuclear consultative grp", "philippine base access"): no question form, but in a Q&A
+    channel it asks about that topic.
+
+    Kept narrow, since chat names the article's topics all the time in statements and
+    reactions: a short noun phrase, with no verb of being or asking, no person or pointer,
+    no negation, no opinion, reaction, laughter or small talk, and no full stop, "!" or
+    emoji. The caller answers it only when very sure (MatchSettings.topic_threshold).
+    """
+    if _STATEMENT_SIGNS.search(text) or "?" in text:
+        return False
+    words = normalize(text).split()
+    if len(words) not in _TOPIC_WORDS:
+        return False
+    excluded = (INTERROGATIVES, _PERSONS, _STATEMENT_WORDS, REACTIONS, CHATTER, SMALL_TALK)
+    return not any(
+        any(w in group for group in excluded)
+        or (w in LEAD_INS and w not in _CONJUNCTIONS)
+        or _participle(w)
+        for w in words
+    )
+
+
+def _participle(word: str) -> bool:
+    """A verb's -ing form ("biden hosting leaders", "korea getting nukes" are statements),
+    other than the few -ing nouns a topic may name."""
+    return len(word) > 4 and word.endswith("ing") and word not in _ING_NOUNS
+
+
+_ING_NOUNS = _words(
+    """meaning meeting briefing thing spring something anything nothing everything beijing
+    wording funding spending training bombing understanding warning"""
+)
+
+
+# Lead-ins that also join the parts of a noun phrase ("hiroshima g7 and japan assurances").
+_CONJUNCTIONS = frozenset({"and", "plus", "also", "one", "two"})
 
 
 def questions_in(text: str) -> list[str]:
