@@ -266,6 +266,16 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         # Lead-ins of chat: "hold up", "bruh".
         ("hold up does the declaration cover japan", ["does the declaration cover japan"]),
         ("bruh how big is the new group", ["how big is the new group"]),
+        # Indirect questions: the question after the frame is matched.
+        ("does anybody know when the summit starts", ["when the summit starts"]),
+        ("any idea why the treaty matters", ["why the treaty matters"]),
+        ("i was just wondering if japan joins", ["if japan joins"]),
+        ("i wonder how the group works", ["how the group works"]),
+        ("somebody pls explain second strike", ["explain second strike"]),
+        ("anyone know the feeling lol", []),
+        # A numbered list, and ordinals, hold one question each.
+        ("1) who is yoon 2) why did biden host marcos", ["who is yoon", "why did biden host"]),
+        ("first who signed it, second why does japan care", ["who signed it", "why does"]),
     ],
 )
 def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) -> None:

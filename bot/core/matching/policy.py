@@ -64,6 +64,7 @@ class MatchSettings:
 _SENTENCES = re.compile(
     r"(?<=[.!?])(?![.!?])\s*|[\n;]+|\s[-–—]+\s|:\s"
     r"|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*"
+    r"|(?:^|\s)\(?\d{1,2}[.)]\s+"  # a numbered list: "1) what is... 2) when..."
 )
 # "where's", "what's": the question word and its verb ("where's he going" asks; "where he
 # went" is a relative clause). normalize() drops the "'s", so it is spelled out first.
@@ -147,6 +148,11 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
     opening = _opening(words)
     if "?" in clause:
         return opening if opening is not None and first not in INTERROGATIVES else lead
+    frame = _asking_frame(body)
+    if frame is not None:
+        return lead + frame
+    if first in _ORDINALS and len(body) > 1 and body[1] in INTERROGATIVES:
+        return lead + 1  # "first what is the ncg, second who is yoon"
     if after_comma:
         if first in _OPEN_AFTER_COMMA:
             return lead
@@ -170,6 +176,44 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
     if opening is None and not after_comma and _topic_then_question(body):
         return lead
     return opening
+
+
+# Who is asked in an indirect question ("anyone know why...", "someone explain...").
+_ASKED = frozenset({"anyone", "anybody", "any1", "someone", "somebody", "u", "you", "yall", "ya"})
+_KNOW = frozenset({"know", "knows", "remember", "recall"})
+_WONDER = frozenset({"wondering", "curious"})
+# What may follow the frame of an indirect question: a question word, "if", or "about".
+_ASKED_ABOUT = WH_WORDS | frozenset({"if", "whether", "about", "abt", "bout", "on"})
+# Words a member may put before "wondering" ("i was just wondering what...").
+_BEFORE_WONDER = frozenset({"i", "im", "am", "was", "just", "been", "lowkey", "kinda", "also"})
+_ORDINALS = frozenset({"first", "firstly", "second", "secondly", "third", "next", "lastly"})
+
+
+def _asking_frame(body: list[str]) -> int | None:
+    """How many words of an indirect question's frame open a clause, before the question it
+    asks: "anyone know [why...]", "any idea [when...]", "i was wondering [if...]", "i wonder
+    [what...]", "someone explain [the ncg]". None when the clause does not open with one."""
+    n = len(body)
+    k = 1 if body[0] in {"does", "do"} else 0
+    # "(does) anyone know why", "u remember when"
+    if n > k + 2 and body[k] in _ASKED and body[k + 1] in _KNOW:
+        return k + 2 if body[k + 2] in _ASKED_ABOUT else None
+    # "anyone (pls) explain the ncg": a request made to the channel
+    if n > k + 1 and body[k] in _ASKED:
+        j = k + 1
+        while j < n and body[j] in {"pls", "plz", "please"}:
+            j += 1
+        return j if j < n and body[j] in REQUESTS else None
+    # "any idea when", "any clue why"
+    if n > 2 and body[0] == "any" and body[1] in {"idea", "ideas", "clue"}:
+        return 2 if body[2] in _ASKED_ABOUT else None
+    # "i wonder why", "(i was just) wondering if", "curious what"
+    k = 0
+    while k < n and body[k] in _BEFORE_WONDER:
+        k += 1
+    if k < n - 1 and (body[k] in _WONDER or (k and body[k - 1] == "i" and body[k] == "wonder")):
+        return k + 1 if body[k + 1] in _ASKED_ABOUT else None
+    return None
 
 
 def _only_chatter(clause: str) -> bool:
