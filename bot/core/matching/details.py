@@ -134,6 +134,9 @@ _CATEGORIES = frozenset(
 # new to the question for it to answer "which".
 _DESCRIBING = frozenset(_words("that which who whose with where"))
 _NEW_WORDS = 2
+# A phrasing of the entry asks the same question when its topic stems carry this share of
+# the question's topic weight.
+_ALIKE = 0.5
 # Questions whose detail is remembered.
 _DETAIL_CACHE = 4096
 
@@ -282,6 +285,7 @@ class EntryText:
     tokens: tuple[tuple[str, ...], ...]  # original-case word tokens
     stems: tuple[tuple[str, ...], ...]  # the stem of each token
     kinds: frozenset[str]  # the kinds of detail the entry's own phrasings ask for
+    asked_topic: frozenset[str] = frozenset()  # the topic stems of those phrasings
 
     @classmethod
     def of(
@@ -290,9 +294,14 @@ class EntryText:
         stem: Callable[[str], str],
         phrasings: Iterable[str] = (),
         published: str = "",
+        topic: Callable[[str], Iterable[str]] | None = None,
     ) -> EntryText:
-        """Pre-read sentences."""
-        kinds = frozenset(d.kind for d in map(asked_detail, phrasings) if d is not None)
+        """Pre-read sentences. topic(phrasing): its topic stems (default: its words' stems
+        without stopwords and frame words)."""
+        read = topic or (lambda p: _topic_stems(p, stem))
+        asking = [(p, d) for p, d in ((p, asked_detail(p)) for p in phrasings) if d is not None]
+        kinds = frozenset(d.kind for _, d in asking)
+        asked_topic = frozenset(s for p, _ in asking for s in read(p))
         kept = tuple(s for s in sentences if s.strip())
         if published:
             # The article's own date dates the article, not what it reports.
@@ -304,7 +313,24 @@ class EntryText:
             tokens,
             tuple(tuple(stem(_bare(t)) for t in ts) for ts in tokens),
             kinds,
+            asked_topic,
         )
+
+    def asks_alike(self, kind: str, topic: Mapping[str, float]) -> bool:
+        """Whether the entry was written for this kind of question on this topic: one of its
+        phrasings asks that kind, and its detail phrasings' stems carry at least `_ALIKE` of
+        the question's topic weight ("who is the writer" for "whos the author of this", not
+        "who is biden" for "which leaders did biden host")."""
+        if kind not in self.kinds:
+            return False
+        total = sum(topic.values())
+        shared = sum(w for s, w in topic.items() if s in self.asked_topic)
+        return total <= 0 or shared >= _ALIKE * total
+
+
+def _topic_stems(text: str, stem: Callable[[str], str]) -> frozenset[str]:
+    words = normalize(text).split()
+    return frozenset(stem(w) for w in words if w not in STOPWORDS and w not in FRAME_WORDS)
 
 
 def has_detail(
@@ -330,10 +356,13 @@ def has_detail(
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
-    kinds = text.kinds
-    if detail.kind in kinds:
-        return True  # the entry was written to answer just that kind of question
-    if detail.kind == "name" and "person" in kinds and (not about or about & _CATEGORIES):
+    if text.asks_alike(detail.kind, topic):
+        return True  # the entry was written to answer just that question
+    if (
+        detail.kind == "name"
+        and (not about or about & _CATEGORIES)
+        and text.asks_alike("person", topic)
+    ):
         return True  # "which allies..." of an entry written for "who else..."
     if about and not any(a in stems for stems in text.stems for a in about):
         if detail.kind == "number" or not about & _CATEGORIES:

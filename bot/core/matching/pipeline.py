@@ -193,8 +193,16 @@ class Matcher:
                 self._index.analyser.stem,
                 entry.phrasings,
                 self.kb.article.date_text,
+                self._topic_stems,
             )
         return text
+
+    def _topic_stems(self, text: str) -> set[str]:
+        """A phrasing's topic as a question's is read: synonyms expanded, stopwords and frame
+        words left out, stemmed."""
+        analyser = self._index.analyser
+        words = analyser.expand(normalize(text).split())
+        return {analyser.stem(w) for w, _ in words if w not in STOPWORDS and w not in FRAME_WORDS}
 
     def _sentence_text(self, index: int) -> EntryText:
         return EntryText.of([self._index.sentences[index][1]], self._index.analyser.stem)
