@@ -39,3 +39,23 @@ def test_an_entry_is_not_trusted_for_its_kind_of_question_on_another_topic() -> 
     question = "who paid for the renovation work and the new roof"
     assert not _gives(question, _MUSEUM, ("who runs the museum",))
     assert not _gives(question, _MUSEUM)
+
+
+_TOWNS = ["Several coastal towns, including Alden and Brill, were flooded last week."]
+
+
+def test_which_with_a_modifier_needs_evidence_that_carries_the_modifier() -> None:
+    assert _gives("which coastal towns were flooded", _TOWNS)
+    # Towns are named, but not mountain towns.
+    assert not _gives("which mountain towns got flooded", _TOWNS)
+
+
+_FARMS = [
+    "Beyond the farms that were flooded in spring or lost their crops to the drought, "
+    "the picture is unclear."
+]
+
+
+def test_a_description_that_restates_the_question_does_not_answer_which() -> None:
+    assert _gives("which farms were hit hardest", _FARMS)
+    assert not _gives("which farms have lost their crops in the drought", _FARMS)

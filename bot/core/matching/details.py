@@ -134,6 +134,13 @@ _CATEGORIES = frozenset(
 # new to the question for it to answer "which".
 _DESCRIBING = frozenset(_words("that which who whose with where"))
 _NEW_WORDS = 2
+# A description sharing this many of the question's own words only restates it ("countries
+# targeted by coercive campaigns" for "which countries were hit by coercive campaigns"); it
+# is read this many words long.
+_RESTATED = 2
+_DESCRIPTION_EXTENT = 16
+# Adjectives that do not narrow a category down ("which other countries").
+_BROAD = frozenset(_words("other else new main major big key next similar same different"))
 # A phrasing of the entry asks the same question when its topic stems carry this share of
 # the question's topic weight.
 _ALIKE = 0.5
@@ -147,6 +154,8 @@ class Detail:
 
     kind: str
     about: str | None = None  # the asked-about word ("carrier" in "which carrier")
+    # The words that narrow it down ("global south" in "which global south countries").
+    modifiers: tuple[str, ...] = ()
 
     def phrase(self) -> str:
         """What the article does not say, for the reply."""
@@ -172,15 +181,25 @@ class Detail:
 
 def _head(words: list[str], start: int) -> str | None:
     """The head noun of the phrase at `start` ("4 bases in..." -> "bases")."""
+    return _phrase(words, start)[0]
+
+
+def _phrase(words: list[str], start: int) -> tuple[str | None, tuple[str, ...]]:
+    """The head noun of the phrase at `start` and the words before it that narrow it down
+    ("global south countries" -> "countries", ("global", "south"))."""
     head = None
+    before: list[str] = []
     for word in words[start : start + _PHRASE_WORDS]:
         if word in STOPWORDS or word == "of" or word in _PHRASE_ENDS:
             if head is not None and head not in _GENERIC:
                 break
             continue
         if not word.isdigit() and word not in _EXACTLY:
+            if head is not None:
+                before.append(head)
             head = word
-    return head
+    modifiers = tuple(w for w in before if w not in _GENERIC and w not in _BROAD)
+    return head, modifiers
 
 
 _HOW_MUCH_COST = re.compile(
@@ -252,7 +271,7 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("name", _named(words))
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
-            return Detail("name", _head(words, index + 1))
+            return Detail("name", *_phrase(words, index + 1))
     return None
 
 
@@ -368,7 +387,7 @@ def has_detail(
         if detail.kind == "number" or not about & _CATEGORIES:
             return False  # a number or the name of a thing the entry never mentions
         about = frozenset()  # "which country": any name on the topic may be the one
-    return any(_found(detail, text, i, near, question_words, about) for i in chosen)
+    return any(_found(detail, text, i, near, question_words, about, stem) for i in chosen)
 
 
 def _found(
@@ -378,6 +397,7 @@ def _found(
     near: frozenset[str],
     question_words: frozenset[str],
     about: frozenset[str],
+    stem: Callable[[str], str],
 ) -> bool:
     kind = detail.kind
     tokens, stems = text.tokens[i], text.stems[i]
@@ -403,9 +423,12 @@ def _found(
             return False
         if kind == "person" or not about:
             return bool(names)
+        narrowing = {stem(m) for m in detail.modifiers}
         for k, s in enumerate(stems):
             if s not in about:
                 continue
+            if not narrowing <= set(stems[max(0, k - _NEAR) : k + _NEAR + 1]):
+                continue  # "which global south countries": countries, but not those
             if any(_bare(t) in _LIST_MARKERS for t in tokens[k + 1 : k + 1 + _MARKER_WINDOW]):
                 return True
             # A name just before the thing ("the USS X carrier") or just after ("President Y").
@@ -420,7 +443,9 @@ def _found(
             if k + 1 < len(tokens) and _bare(tokens[k + 1]) in _DESCRIBING:
                 said = [_bare(t) for t in tokens[k + 2 : k + 2 + _DESCRIPTION_WORDS]]
                 new = [w for w in said if w not in STOPWORDS and w not in question_words]
-                if len(new) >= _NEW_WORDS:
+                whole = set(stems[k + 2 : k + 2 + _DESCRIPTION_EXTENT])
+                restated = whole & {stem(w) for w in question_words} - about
+                if len(new) >= _NEW_WORDS and len(restated) < _RESTATED:
                     return True
         return False
     if kind == "number" and about:
