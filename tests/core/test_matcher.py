@@ -134,6 +134,7 @@ def test_a_bare_topic_in_chat_is_answered_when_sure(matcher: Matcher) -> None:
     reply = matcher.reply("china economic pressure campaigns", chat=True)
     assert reply.answered and reply.entry_id == "mixed-results"
     assert matcher.reply("japan assurances after hiroshima", chat=True).answered
+    assert matcher.reply("china economic pressure campaigns pls", chat=True).answered
     # Words the knowledge base has never seen: not a topic of the article, so silence.
     reply = matcher.reply("seoul summer trip photos", chat=True)
     assert not reply.answered and reply.reason == "not_a_question"
@@ -273,6 +274,11 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         ("i wonder how the group works", ["how the group works"]),
         ("somebody pls explain second strike", ["explain second strike"]),
         ("anyone know the feeling lol", []),
+        ("not sure why the alliance matters", ["why the alliance matters"]),
+        ("not sure about that tbh", []),
+        ("trying to figure out when the talks start", ["when the talks start"]),
+        ("i need to know lol", []),
+        ("im kinda confused about the second strike part", ["about the second strike part"]),
         # A numbered list, and ordinals, hold one question each.
         ("1) who is yoon 2) why did biden host marcos", ["who is yoon", "why did biden host"]),
         ("first who signed it, second why does japan care", ["who signed it", "why does"]),

@@ -181,11 +181,13 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
 # Who is asked in an indirect question ("anyone know why...", "someone explain...").
 _ASKED = frozenset({"anyone", "anybody", "any1", "someone", "somebody", "u", "you", "yall", "ya"})
 _KNOW = frozenset({"know", "knows", "remember", "recall"})
-_WONDER = frozenset({"wondering", "curious"})
+_WONDER = frozenset({"wondering", "curious", "confused"})
 # What may follow the frame of an indirect question: a question word, "if", or "about".
 _ASKED_ABOUT = WH_WORDS | frozenset({"if", "whether", "about", "abt", "bout", "on"})
 # Words a member may put before "wondering" ("i was just wondering what...").
-_BEFORE_WONDER = frozenset({"i", "im", "am", "was", "just", "been", "lowkey", "kinda", "also"})
+_BEFORE_WONDER = frozenset(
+    {"i", "im", "am", "was", "just", "been", "lowkey", "kinda", "also", "so", "still", "really"}
+)
 _ORDINALS = frozenset({"first", "firstly", "second", "secondly", "third", "next", "lastly"})
 
 
@@ -207,13 +209,28 @@ def _asking_frame(body: list[str]) -> int | None:
     # "any idea when", "any clue why"
     if n > 2 and body[0] == "any" and body[1] in {"idea", "ideas", "clue"}:
         return 2 if body[2] in _ASKED_ABOUT else None
-    # "i wonder why", "(i was just) wondering if", "curious what"
+    # "i wonder why", "(i was just) wondering if", "curious what", "im confused about"
     k = 0
     while k < n and body[k] in _BEFORE_WONDER:
         k += 1
     if k < n - 1 and (body[k] in _WONDER or (k and body[k - 1] == "i" and body[k] == "wonder")):
         return k + 1 if body[k + 1] in _ASKED_ABOUT else None
+    # "not sure why", "(im) trying to understand how", "need to know when": a wish to know
+    # (a bare "i know what it means" is a statement).
+    if k < n - 2 and body[k] == "not" and body[k + 1] == "sure":
+        # ("not sure about that" doubts a claim; "not sure why" asks)
+        return k + 2 if body[k + 2] in WH_WORDS | {"if", "whether"} else None
+    if k < n - 1 and body[k] in _WANT:
+        j = k + 1 + (body[k + 1] == "to")
+        j += j < n and body[j] in _LEARN
+        j += j < n and body[j] == "out"  # "figure out", "find out"
+        if j > k + 1 and j < n and body[j - 1] in _LEARN | {"out"} and body[j] in WH_WORDS:
+            return j
     return None
+
+
+_WANT = frozenset({"want", "wanna", "need", "trying", "tryna", "try"})
+_LEARN = frozenset({"know", "understand", "figure", "find", "learn", "get"})
 
 
 def _only_chatter(clause: str) -> bool:
@@ -351,6 +368,8 @@ def names_a_topic(text: str) -> bool:
     if _STATEMENT_SIGNS.search(text) or "?" in text:
         return False
     words = normalize(text).split()
+    while words and words[-1] in _PLEASE:  # "ncg purpose pls" asks all the more
+        words.pop()
     if len(words) not in _TOPIC_WORDS:
         return False
     excluded = (INTERROGATIVES, _PERSONS, _STATEMENT_WORDS, REACTIONS, CHATTER, SMALL_TALK)
@@ -374,6 +393,7 @@ _ING_NOUNS = _words(
 )
 
 
+_PLEASE = frozenset({"pls", "plz", "please", "plss", "pleasee"})
 # Lead-ins that also join the parts of a noun phrase ("hiroshima g7 and japan assurances").
 _CONJUNCTIONS = frozenset({"and", "plus", "also", "one", "two"})
 
