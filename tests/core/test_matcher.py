@@ -291,6 +291,18 @@ def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) 
         assert clause.startswith(start), (clause, start)
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["what did seoul give up thank u so much", "what did seoul give up ty in advance"],
+)
+def test_thanks_after_a_question_are_not_matched(matcher: Matcher, message: str) -> None:
+    assert questions_in(message) == ["what did seoul give up"]
+    # ...while "thanks to" inside a question is part of it.
+    assert questions_in("what happened thanks to the visit") == [
+        "what happened thanks to the visit"
+    ]
+
+
 def test_chatter_around_a_question_is_not_matched(matcher: Matcher) -> None:
     reply = matcher.reply(
         "lol my coffee is cold and the bus was late. anyway what is the nuclear consultative group",

@@ -241,8 +241,20 @@ def _only_chatter(clause: str) -> bool:
     )
 
 
+def _without_thanks(sentence: str) -> str:
+    """A sentence without the thanks that end it ("why does it matter ty in advance")."""
+    for found in _THANKS_START.finditer(sentence):
+        head, tail = sentence[: found.start()], sentence[found.start() :]
+        if normalize(head) and _only_chatter(tail):
+            return head.rstrip()
+    return sentence
+
+
+_THANKS_START = re.compile(r"\b(?:thanks|thank|thx|ty|tysm|tyvm|cheers|appreciate)\b", re.I)
 # Words of thanks that follow a question ("thx in advance").
-_THANKS = frozenset({"thx", "ty", "tyvm", "in", "advance", "much", "so", "a", "lot"})
+_THANKS = frozenset(
+    {"thx", "ty", "tyvm", "in", "advance", "much", "so", "a", "lot", "appreciate", "it", "again"}
+)
 
 
 def _topic_then_question(words: list[str]) -> bool:
@@ -301,7 +313,7 @@ def asked_in(text: str) -> list[Asked]:
         if not sentence or not sentence.strip():
             continue
         parts: list[tuple[str, bool]] = []
-        for index, part in enumerate(_COMMA.split(sentence)):
+        for index, part in enumerate(_COMMA.split(_without_thanks(sentence))):
             if index and _only_chatter(part):
                 continue  # "..., ty", "..., lol": nothing to match
             if index and _start(part, after_comma=True) is not None:
