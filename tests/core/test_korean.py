@@ -61,10 +61,37 @@ def test_digits_become_months_decades_and_latin_words_stay() -> None:
         ("저자는 이 선언에 대해 뭐라고 했어?", set()),  # the article's own view: not a reaction
         ("정권이 바뀌면 어떻게 돼?", {"later"}),
         ("동맹은 왜 중요해?", set()),
+        ("동맹 맺은 지 얼마나 됐어?", {"duration"}),
+        ("그 부분은 뭐라고 해요?", set()),  # what the article says, not someone's reaction
+        ("중국은 뭐라고 했어?", {"reaction"}),
+        ("호주는 정확히 몇 월에 받아?", {"date", "day"}),
     ],
 )
 def test_asked_detail_kinds(question: str, kinds: set[str]) -> None:
     assert analyse(question).asks == kinds
+
+
+def test_words_of_judgement_name_one_concept() -> None:
+    """Good, bad, for, against …: which word asks for the author's verdict does not matter."""
+    verdicts = {analyse(q).concepts for q in ("좋아?", "나빠?", "찬성이야?", "부정적이야?")}
+    assert len(verdicts) == 1
+    assert (("bad",) in next(iter(verdicts))[0]) and (("favor",) in next(iter(verdicts))[0])
+
+
+def test_endings_after_verb_and_adjective_stems_are_not_content() -> None:
+    query = analyse("필자의 시각이 낙관적이래? 좋다고 본대?")
+    assert query.unknown == 0
+    assert (("author",), ("writer",)) in query.concepts
+    assert (("position",), ("stance",), ("view",), ("take",)) in query.concepts
+
+
+def test_phrases_bound_nouns_and_ordinals() -> None:
+    assert (("work",),) in analyse("아직 해야 할 일이 있어?").concepts
+    assert analyse("협정 맺은 지 오래야?").unknown == 0  # 지: "since", no content of its own
+    assert analyse("시작일 뿐이야?").unknown == 0
+    assert (("second",),) in analyse("2차 타격이 뭐야?").concepts
+    # A rate of support is its own thing, not support (지지) with an unknown ending.
+    assert (("popularity",), ("polls",)) in analyse("지지율 어때?").concepts
 
 
 def test_sentences_and_english_chat_words() -> None:
@@ -152,6 +179,27 @@ def test_korean_decline_names_the_missing_detail(korean_matcher: Matcher) -> Non
     # The same shape as an English near miss: what the article does say, with its sources.
     assert (reply.answer or "").startswith("The article doesn't say the exact date.")
     assert reply.entry_id is None and reply.sources and reply.title
+
+
+@pytest.mark.parametrize(
+    ("question", "entries"),
+    [
+        ("필자는 윤 대통령 방미가 좋은 결정이었다고 생각해?", {"visit-wise-and-timely"}),
+        ("저자는 이 합의를 나쁘게 봐?", {"article-main-argument"}),
+        (
+            "이 칼럼 논조는 어때?",
+            {"article-conclusion", "article-main-argument", "article-opinion-piece"},
+        ),
+        ("합동훈련도 늘리나요?", {"training-and-exercises"}),
+        ("바이든이 퇴임하면 미국을 믿을 수 있을까요?", {"after-biden", "central-question"}),
+        ("앞으로 남은 과제는 뭐래?", {"work-left-to-do"}),
+    ],
+)
+def test_korean_questions_about_the_writers_view_and_what_remains(
+    korean_matcher: Matcher, question: str, entries: set[str]
+) -> None:
+    reply = korean_matcher.reply(question)
+    assert reply.answered and reply.entry_id in entries, (reply.entry_id, reply.score)
 
 
 def test_korean_in_chat_stays_silent_on_statements(korean_matcher: Matcher) -> None:

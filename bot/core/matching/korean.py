@@ -66,11 +66,14 @@ def _entries(text: str) -> dict[str, str]:
 # so particles and endings after them do not matter ("동맹은", "동맹이", "동맹을").
 GLOSSARY = _entries(
     """
+    좋 좋아하 나쁘 나빠 옳 긍정 낙관 부정 비관 찬성 지지 동의 반대 비판 성공 실패 = \
+        good | bad | right | positive | negative | optimistic | pessimistic | favor | support | \
+        against | critical | success | failure
     동맹 동맹국 = alliance | allies
     한미 = south korea; united states
     한미동맹 = south korea; united states; alliance
     한국 남한 대한민국 = south korea
-    한국인 국민 대중 여론 = people | public
+    한국인 국민 대중 여론 사람 = people | public
     미국 = united states
     미군 = us military
     북한 = north korea
@@ -97,7 +100,8 @@ GLOSSARY = _entries(
     정상 정상들 = leaders
     지도자 지도부 = leaders
     정부 행정부 = administration | government
-    당국자 관리 관료 = officials
+    당국자 관료 = officials
+    관리 = officials | managing
     전문가 = experts
     윤석열 윤 = yoon
     바이든 = biden
@@ -122,6 +126,7 @@ GLOSSARY = _entries(
     협의 = consult | consultative
     그룹 협의체 = group
     훈련 연습 = training | exercises
+    연합 합동 = joint | allied
     기획 작전계획 = planning
     통합 = integrating
     역량 능력 = capabilities
@@ -129,7 +134,8 @@ GLOSSARY = _entries(
     합의 협정 = deal | declaration | agreement
     약속 공약 = commit | commitment
     서약 맹세 = vows
-    갱신 = renew
+    갱신 = renew | update
+    업데이트 = update
     재확인 안심 = reassure
     보장 = assurances
     관계 = relationship
@@ -159,7 +165,7 @@ GLOSSARY = _entries(
     침공 침략 = invasion
     성과 실적 = accomplishment | results | progress
     진전 = headway | progress
-    엇갈 = mixed
+    엇갈 엇갈리 엇갈린 엇갈려 엇갈렸 = mixed
     방기 버림 = abandonment
     연루 휘말 = entrapment
     화염 = fire
@@ -170,15 +176,14 @@ GLOSSARY = _entries(
     홍보 소통 = outreach
     노력 = efforts
     과제 = work
-    저자 글쓴이 필자 작가 = author
-    기사 칼럼 = article
+    저자 글쓴이 필자 작가 기자 = author | writer
+    기사 칼럼 글 = article
     제목 = title
     결론 = conclusion
     요약 = summary
     주장 요점 논지 = argument | point
     핵심 중심 = central | main
     의견 견해 = opinion
-    찬성 = favor
     환영 = welcome
     시작 출발 = start
     충분 = sufficient | enough
@@ -188,17 +193,11 @@ GLOSSARY = _entries(
     타이밍 시기 = timing | timely
     현명 = wise
     세계 = world
-    찬성 지지 동의 = favor | support
-    반대 비판 = against | critical
-    긍정 낙관 = positive | welcome | good
-    부정 비관 = negative
-    어조 논조 = tone
+    어조 논조 톤 = tone | note
     평가 = assessment | view
     해결 대처 대응 = address | confront | respond
     유지 지속 = lasting | sustained
     장기 = lasting | long
-    성공 = success
-    실패 = failure
     필요 = needed
     발표 = announced
     계획 = plans
@@ -211,14 +210,14 @@ GLOSSARY = _entries(
     변화 = change
     다음 = next
     전쟁 = war
-    중요 = important
+    중요 = important | significant | key
     약점 = weakness
     신뢰 = trust
-    공격 = attack
-    방어 방위 = defense
+    공격 = attack | strike
+    방어 방위 = defense | defend | security
     안보 = security
     외교 = diplomacy
-    동아시아 = east asia
+    동아시아 = east asia | asia
     태평양 = pacific
     장관 = minister
     총리 = prime minister
@@ -231,9 +230,121 @@ GLOSSARY = _entries(
     총통 = president
     경유 = transits
     관찰자 관측통 관찰자들 = observers
-    조치 행보 = move | steps
+    조치 행보 = move | steps | actions
+    강화 보강 = bolster | stronger | strengthen
+    원하 바라 = want
+    자연 당연 = natural | understandable
+    결정 선택 판단 = decision | move | choice
+    입장 태도 관점 시각 = position | stance | view | take
+    늘 증가 확대 = more | increase | expand
+    심화 = deepen
+    물러나 물러난 퇴임 퇴진 떠나 떠난 = leave | gone | power
+    믿 = trust | back | rely
+    앞으로 향후 장래 = ahead | future | next
+    남은 남아 남았 = left | remain
+    다루 다뤄 다뤘 다룬 = address | tackle | handle
+    낫 나은 = better
+    전체 전반 = overall | whole
+    희망 = hope | hopeful
+    지지율 = popularity | polls
+    군 군대 = military
+    기존 = existing
+    대화 = dialogue | talks
+    만나 만남 = meet | meeting
+    자주 = often | frequently
+    상의 = consult
+    사용 = use
+    허용 = allow | access
+    보내 = send
+    포함 = include
+    영향 = impact | effect
+    비슷 = similar | like
+    차이 = difference
+    오래가 = lasting
+    오래 = long
+    적절 = right | timely
+    체제 = regime | system
+    핵확산금지 = non proliferation
+    행동 = behavior | actions
+    공세 = assertive | aggressive
+    논의 = debate | discussion
+    끝나 끝난 = end
+    열려 열린 열리 열어 열었 = open | held
+    새 새로운 = new
+    파견 = deploy
+    미래 = future | tomorrow
+    약화 훼손 = undermine | weaken
+    균열 분열 갈라 멀어 갈등 = wedge | split | apart
+    주년 = anniversary
+    교환 맞교환 대가 = trade | exchange | return
+    포기 = give up | forgo
+    개발 = develop | build
+    보유 = possess | have | acquire
+    칭찬 = praise
+    선제 적극 = proactive
+    출처 = source
+    발행 게재 = published
+    공화당 = republican
+    민주당 = democrat
+    재선 = reelected
+    당선 = elected | wins
+    지원 = support
+    압박 = pressure
+    경쟁 = competition | rivalry
+    탄두 핵탄두 = warheads
+    세월 = time | years
+    고위 = senior
+    가시 가시적 = visible
+    탄도 = ballistic
+    전략 = strategic | strategy
+    똑똑 영리 = smart
+    독립 = independent
+    확장 = expand | extended
+    대규모 = massive
+    현실 = reality
+    도전 = challenge
+    북대서양 = north atlantic
+    조약 = treaty
+    고전 = struggled
+    압력 = pressures
+    일련 = series
+    이니셔티브 구상 = initiatives
+    최신 최근 = latest | recently
+    주요 = major | key
+    추가 = additional
+    상대 = counterparts
+    목록 리스트 = list
+    활동 = activities
+    진척 = progress
+    대립 대결 = confrontational
+    밀어 밀고 = pushing
+    보복 = coercive | retaliation
+    결과 = results
+    혼재 = mixed
+    촉발 = jumpstart | spark
+    지켜 지키 = back | protect
+    권력 = power
+    위기 = crisis | need
+    접근법 방식 = approach
+    사라 = go away
+    하룻밤 = overnight
+    세부 = detailed
+    맞서 직면 = confront
+    중립 = neutral
+    객관 = objective
+    편향 = one sided | biased
+    사설 = op ed | opinion
+    오피니언 = opinion
+    뉴스 보도 = news | reporting
+    숙제 = work
+    정권 = administration | power
+    교체 바뀌 바꾸 = change
     """
 )
+
+# Phrases of several words that name one concept, read before the words ("해야 할 일": the
+# work to do), rewritten as the glossary word for it.
+_PHRASES = ((re.compile(r"(?:해야\s*)?할\s*일"), " 과제 "),)
 
 # What may follow a glossary word inside one written word: particles, and the light verbs
 # that turn a noun into a verb ("협의한다", "걱정했어"). Anything else there is more content.
@@ -242,7 +353,8 @@ _TRAILING = tuple(
         """
         은 는 이 가 을 를 의 에 에서 에게 께 와 과 랑 이랑 하고 도 만 로 으로 까지 부터 처럼
         보다 이나 나 야 요 이야 인가 이라 라 란 들 적 적인 적으로 국 국들 측 쪽 하 한 했 할 함
-        해 되 된 됐 될 돼 시키 이에 이다 이었 였
+        해 되 된 됐 될 돼 시키 이에 이다 이었 였 일 임 입니
+        다 고 게 지 아 어 았 었 을 는 은 스럽 스러
         """
     )
 )
@@ -256,9 +368,10 @@ _FUNCTION = frozenset(
         이거 그거 저거 이게 그게 이건 그건 이번 이런 그런 저런 거 것 게 건 걸 수 좀 그냥 진짜
         근데 그럼 그래서 그리고 또 더 잘 안 못 다 다른 지금 요즘 혹시 대해 관련 대한 위해 때문
         하 했 한 할 함 해 되 됐 된 될 돼 있 없 나오 나와 나온 말 얘기 이야기 뜻 의미 같 보 봐
-        봄 알려 설명 생각 라고 이라 인가 인지 건가 맞 아니 요 네 예 ㅋ ㅎ 혹 제일 가장 정말 과연
+        본 봤 볼 봄 맺 알려 설명 생각 라고 이라 인가 인지 건가 맞 아니 요 네 예 ㅋ ㅎ 혹 제일
+        가장 정말 과연
         이 그 저 및 등 들 때 후 전 중 간 대신 오늘 올해 작년 내년 다음 지난 주 달 년 월 일
-        가 갈 가는 하는 했어 했나 한다 한대 라는 다는 된다 됐어 거야 거임 임 음
+        가 갈 가는 하는 했어 했나 한다 한대 라는 다는 된다 됐어 거야 거임 임 음 내용 사실
         """
     )
 )
@@ -278,8 +391,12 @@ DETAIL_KINDS = (
 )
 _ASKS = {
     "date": re.compile(r"언제|날짜|며칠|몇\s*(?:년도|월|일)|몇\s*시"),
-    "day": re.compile(r"정확한\s*(?:날짜|날|시간|일정)|며칠|몇\s*일|몇\s*시"),
-    "duration": re.compile(r"몇\s*(?:년(?!도)|달|개월|주|시간)|얼마나\s*(?:오래|길|걸)|기간"),
+    "day": re.compile(
+        r"정확(?:한|히)\s*(?:날짜|날|시간|일정|언제|몇\s*(?:월|일|시))|며칠|몇\s*일|몇\s*시"
+    ),
+    "duration": re.compile(
+        r"몇\s*(?:년(?!도)|달|개월|주|시간)|얼마나\s*(?:오래|길|걸|됐|되었|지났)|기간"
+    ),
     "number": re.compile(
         r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|번|나라|개국)"
         r"|얼마나\s*(?:많|돼|되|나가|멀|커|크|큰|높|넓)"
@@ -288,7 +405,8 @@ _ASKS = {
     "age": re.compile(r"나이|몇\s*살|연세"),
     "person": re.compile(r"누구|누가"),
     "name": re.compile(r"이름|성함"),
-    "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했|해)|입장\s*(?:은|이|을)"),
+    # "뭐라고 했어" is what someone said; "뭐라고 해(요)" mostly what the article says.
+    "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했)|입장\s*(?:은|이|을)"),
     # "what happens if …": a later event the article cannot know.
     "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
 }
@@ -298,6 +416,9 @@ _MONTHS = _split(
 )
 _MONTH = re.compile(r"(\d{1,2})\s*월[에의은는도]*")
 _DECADE = re.compile(r"(\d{4})\s*년대[에의은는도]*")
+# Ordinals written with digits: "2차 타격" is a second strike.
+_ORDINALS = _split("first second third fourth fifth sixth seventh eighth ninth tenth")
+_ORDINAL = re.compile(r"(?<!\d)(\d{1,2})\s*(?:차|번째)(?![이원])")
 # A reaction asked of the article or its author is a question about the article itself.
 _ABOUT_THE_ARTICLE = re.compile(r"저자|글쓴이|필자|작가|기사|이\s*글|칼럼")
 # Korean question endings, for the chat gate: a '?' or a question word does it too.
@@ -318,8 +439,14 @@ class KoreanQuery:
     asks: frozenset[str]  # kinds of detail asked for (see DETAIL_KINDS)
 
 
+# Bound nouns that are function words only when they stand alone ("맺은 지": since, "뿐": only).
+_BOUND = frozenset({"지", "뿐", "줄", "데", "듯"})
+
+
 def _is_function(word: str) -> bool:
     """A function word, or one with a particle or ending after it (one syllable: short)."""
+    if word[0] in _BOUND and (len(word) == 1 or word[1:].startswith(_TRAILING)):
+        return True
     for end in range(min(len(word), 3), 0, -1):
         if word[:end] in _FUNCTION:
             return end > 1 or len(word) <= 3
@@ -342,7 +469,12 @@ def analyse(question: str) -> KoreanQuery:
         if 1 <= month <= 12:
             concepts.append(((_MONTHS[month - 1],),))
     concepts.extend(((f"{m.group(1)}s",),) for m in _DECADE.finditer(text))
-    text = _DECADE.sub(" ", _MONTH.sub(" ", text))
+    for match in _ORDINAL.finditer(text):
+        number = int(match.group(1))
+        concepts.append(((_ORDINALS[number - 1],),) if 1 <= number <= 10 else ((match.group(1),),))
+    text = _ORDINAL.sub(" ", _DECADE.sub(" ", _MONTH.sub(" ", text)))
+    for phrase, word in _PHRASES:
+        text = phrase.sub(word, text)
     latin: list[str] = []
     unknown = 0
     for word in _WORD.findall(text):
