@@ -39,7 +39,7 @@ def outcome(
     """Whether the decision answers, and the entry it would answer with."""
     matcher, scores = found
     top, value, missing = matcher.choose(scores, weight)
-    return value >= threshold and not missing, top
+    return value >= threshold and not missing and not scores.unnamed, top
 
 
 def rates(

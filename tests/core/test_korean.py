@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from bot.cli import format_reply
 from bot.core.evaluation import load_eval_set, run_eval
 from bot.core.matcher import Matcher
+from bot.core.matching.bilingual import KoreanMatcher
 from bot.core.matching.korean import analyse, has_hangul, is_korean_question, sentences
+from bot.core.matching.semantic import SemanticModel
 from bot.core.models import LANGUAGE_NOTES, KnowledgeBase
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -200,6 +202,19 @@ def test_korean_questions_about_the_writers_view_and_what_remains(
 ) -> None:
     reply = korean_matcher.reply(question)
     assert reply.answered and reply.entry_id in entries, (reply.entry_id, reply.score)
+
+
+def test_a_thing_no_entry_names_is_not_answered(
+    korean_matcher: Matcher, shipped_kb: KnowledgeBase, use_cache: Path
+) -> None:
+    """A glossary concept that no entry names (a seventh test, a poll) is not this FAQ's topic,
+    however close the question's other words come to an entry."""
+    question = "북한이 7차 핵실험을 할까?"
+    scores = KoreanMatcher(shipped_kb, SemanticModel(use_cache)).scores(question)
+    assert scores is not None and scores.unnamed == ("seventh",)
+    reply = korean_matcher.reply(question)
+    assert not reply.answered and reply.reason == "unsure"
+    assert reply.suggestions  # the entries on North Korea's forces stay one click away
 
 
 def test_korean_in_chat_stays_silent_on_statements(korean_matcher: Matcher) -> None:

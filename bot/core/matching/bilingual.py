@@ -4,9 +4,10 @@ The multilingual encoder ranks the entries: a question's similarity to an entry 
 closest phrasing, plus a share of its similarity to the answer and to the quoted sources. The
 glossary (korean.py) adds lexical evidence: the share of the question's concepts, weighted by
 rarity, that the entry's English text contains, against everything the question names. The
-answer is the best entry by both, when the sum clears a threshold and the entry gives the kind
+answer is the best entry by both, when the sum clears a threshold, the entry gives the kind
 of detail asked for (a Korean question asking for a date, count, cost, age, name, reaction or
-later event that the entry does not give is declined, as a near miss is in English).
+later event that the entry does not give is declined, as a near miss is in English), and the
+question names no glossary concept that no entry names (a poll, a minister: not this FAQ's topic).
 
 The reply is the entry's English answer, with its sources, marked as a Korean question
 (`Reply.language`), so every presentation adds the same one-line Korean note.
@@ -168,6 +169,7 @@ class Scores:
     evidence: np.ndarray  # glossary evidence, 0-1
     asks: frozenset[str]  # the kinds of detail asked for
     named: frozenset[str]  # stems of the concepts the question names
+    unnamed: tuple[str, ...] = ()  # glossary concepts it names that no entry names
 
 
 class KoreanMatcher:
@@ -184,7 +186,7 @@ class KoreanMatcher:
         self._model = model
         self._vectors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._texts = [_stems(self._english(e)) for e in kb.entries]
-        self._rarity: dict[_Concept, float] = {}
+        self._counts: dict[_Concept, int] = {}
 
     @staticmethod
     def _english(entry: Entry) -> str:
@@ -205,18 +207,21 @@ class KoreanMatcher:
             self._vectors = (owners, vectors[:n], vectors[n : n + m], vectors[n + m :])
         return self._vectors
 
-    def _weight(self, concept: _Concept) -> float:
-        """Rarity of a concept: how few entries name it in any of its spellings (an IDF)."""
-        weight = self._rarity.get(concept)
-        if weight is None:
+    def _count(self, concept: _Concept) -> int:
+        """How many entries name a concept in any of its spellings."""
+        count = self._counts.get(concept)
+        if count is None:
             count = sum(
                 1
                 for text in self._texts
                 if any(all(s in text for s in spelling) for spelling in concept)
             )
-            weight = max(0.3, math.log((len(self._texts) + 1) / (1 + count)))
-            self._rarity[concept] = weight
-        return weight
+            self._counts[concept] = count
+        return count
+
+    def _weight(self, concept: _Concept) -> float:
+        """Rarity of a concept: how few entries name it in any of its spellings (an IDF)."""
+        return max(0.3, math.log((len(self._texts) + 1) / (1 + self._count(concept))))
 
     def scores(self, question: str) -> Scores | None:
         """Similarity and glossary evidence of every entry, and the details asked for."""
@@ -236,10 +241,12 @@ class KoreanMatcher:
 
         analysis = analyse(question)
         synonyms = self.kb.synonyms
+        glossary = len(analysis.concepts)
         concepts = list(analysis.concepts)
         concepts += [(tuple(synonyms.get(w, w).split()),) for w in analysis.latin]
         named: list[_Concept] = []
-        for concept in concepts:
+        unnamed: list[str] = []
+        for index, concept in enumerate(concepts):
             spellings = tuple(
                 stems
                 for stems in (
@@ -250,6 +257,10 @@ class KoreanMatcher:
             )
             if spellings:
                 named.append(spellings)
+                # A glossary concept no entry names: the question is about something the
+                # article does not cover (Latin words may be chat or names: not counted).
+                if index < glossary and not self._count(spellings):
+                    unnamed.append(" ".join(concept[0]))
         evidence = np.zeros(len(self.kb.entries), dtype=np.float32)
         total = settings.unknown_weight * analysis.unknown
         for concept in dict.fromkeys(named):
@@ -266,7 +277,7 @@ class KoreanMatcher:
         if total:
             evidence /= total
         named_stems = frozenset(s for concept in named for spelling in concept for s in spelling)
-        return Scores(similarity, evidence, analysis.asks, named_stems)
+        return Scores(similarity, evidence, analysis.asks, named_stems, tuple(unnamed))
 
     def choose(
         self, found: Scores, lexical_weight: float | None = None
@@ -299,18 +310,19 @@ class KoreanMatcher:
         if len(parts) > 1:
             readings += [p for p in parts if has_hangul(p) and is_korean_question(p)]
         threshold = self.settings.chat_threshold if chat else self.settings.answer_threshold
-        best: tuple[Scores, int, float, list[str]] | None = None
+        best: tuple[bool, float, Scores, int, list[str]] | None = None
         for reading in readings[: 1 + MAX_QUESTION_SENTENCES]:
             scored = self.scores(reading)
             if scored is None:  # no model: nothing to answer Korean with
                 return Reply(question=question, answered=False, reason="unsure", language="ko")
             chosen, value, missing = self.choose(scored)
-            if best is None or value > best[2]:
-                best = (scored, chosen, value, missing)
-            if value >= threshold and not missing:
+            answers = value >= threshold and not missing and not scored.unnamed
+            if best is None or (answers, value) > best[:2]:
+                best = (answers, value, scored, chosen, missing)
+            if answers:
                 break  # the whole message already answers: no need to read its parts
         assert best is not None
-        found, chosen, value, missing = best
+        _, value, found, chosen, missing = best
         settings = self.settings
         combined = found.similarity + settings.lexical_weight * found.evidence
         order = np.argsort(-combined, kind="stable")
@@ -318,7 +330,8 @@ class KoreanMatcher:
         top = entries[chosen]
         scale = 1 + settings.lexical_weight
         score = _percent(value / scale)
-        confident = value >= threshold
+        # Naming something no entry names (a minister, a poll): not this FAQ's topic.
+        confident = value >= threshold and not found.unnamed
         if confident and not missing:
             return Reply.for_entry(top, question=question, score=score, language="ko")
         suggestions = tuple(
