@@ -276,6 +276,8 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         ("anyone know the feeling lol", []),
         ("not sure why the alliance matters", ["why the alliance matters"]),
         ("not sure about that tbh", []),
+        ("not sure if i buy the argument", []),
+        ("curious what my friends think", []),
         ("trying to figure out when the talks start", ["when the talks start"]),
         ("i need to know lol", []),
         ("im kinda confused about the second strike part", ["about the second strike part"]),

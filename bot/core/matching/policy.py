@@ -194,7 +194,20 @@ _ORDINALS = frozenset({"first", "firstly", "second", "secondly", "third", "next"
 def _asking_frame(body: list[str]) -> int | None:
     """How many words of an indirect question's frame open a clause, before the question it
     asks: "anyone know [why...]", "any idea [when...]", "i was wondering [if...]", "i wonder
-    [what...]", "someone explain [the ncg]". None when the clause does not open with one."""
+    [what...]", "someone explain [the ncg]". None when the clause does not open with one, or
+    when what follows is about the speaker ("not sure if i agree", "wondering why im here")."""
+    frame = _frame_length(body)
+    if frame is None or any(w in _SPEAKER for w in body[frame : frame + 3]):
+        return None
+    return frame
+
+
+# The speaker: an indirect question about oneself is a statement of one's mind.
+_SPEAKER = frozenset({"i", "im", "ive", "id", "me", "my", "we", "our"})
+
+
+def _frame_length(body: list[str]) -> int | None:
+    """See _asking_frame."""
     n = len(body)
     k = 1 if body[0] in {"does", "do"} else 0
     # "(does) anyone know why", "u remember when"
