@@ -59,3 +59,55 @@ _FARMS = [
 def test_a_description_that_restates_the_question_does_not_answer_which() -> None:
     assert _gives("which farms were hit hardest", _FARMS)
     assert not _gives("which farms have lost their crops in the drought", _FARMS)
+
+
+_HARBOUR = ["In May, Mayor Ortiz welcomed her Danish and Swedish counterparts at the harbour."]
+
+
+def test_who_holds_a_role_needs_a_name_attached_to_that_role() -> None:
+    assert _gives("who is the mayor", _HARBOUR)
+    # Names stand in the sentence, but none is a counterpart's.
+    assert not _gives("who were the danish and swedish counterparts she welcomed", _HARBOUR)
+
+
+_FERRY = [
+    "In May, the ferry from Norway crossed the stormy North Sea for two days and docked in Hull."
+]
+
+
+def test_where_in_a_place_asks_for_a_place_inside_it() -> None:
+    assert _gives("where did the ferry dock", _FERRY)
+    assert not _gives("where in norway did the ferry sail from", _FERRY)
+
+
+def test_a_month_after_in_is_not_a_place() -> None:
+    assert not _gives("where was the bridge opened", ["In March, Hansen opened the new bridge."])
+
+
+_PORT = ["During the Lindqvist administration the port doubled its traffic."]
+
+
+def test_a_time_that_only_names_the_questions_own_subject_is_no_answer() -> None:
+    assert _gives("when did the port double its traffic", _PORT)
+    assert not _gives("when did lindqvist double the port traffic", _PORT)
+
+
+_PLAN = ["The council welcomed the plan, and residents protested outside the hall."]
+
+
+def test_a_reaction_must_be_the_named_partys() -> None:
+    assert _gives("how did the council respond to the plan", _PLAN)
+    assert not _gives("how did the unions respond to the plan", _PLAN)
+    assert not _gives("did the unions welcome the plan", _PLAN)
+
+
+_PANEL = ["The panel will meet more often than the old committee did."]
+
+
+def test_how_often_exactly_needs_a_precise_frequency() -> None:
+    assert _gives("how often will the panel meet", _PANEL)
+    assert not _gives("how often exactly will the panel meet", _PANEL)
+    # A guess at the value asks for the precise one too, even of an entry written for "how often".
+    assert not _gives(
+        "how often does the panel meet, every week?", _PANEL, ("how often will it meet",)
+    )

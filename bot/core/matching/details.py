@@ -64,8 +64,9 @@ _EVIDENCE: Mapping[str, re.Pattern[str]] = {
         r"|\b(?:this|last|next|that|same|coming|past) (?:week|month|year|decade|summer|spring"
         r"|autumn|fall|winter)\b|\bago\b|\b(?:today|tomorrow|yesterday|overnight|tonight)\b"
         rf"|\b{_NUMBER} {_TIME_UNITS} (?:ago|from now|later|earlier|after|before)\b"
-        r"|\b(?:during|under) the \w+ administration\b|\b(?:sixties|seventies|eighties|nineties)\b"
-        r"|\b(?:until|after|before|ahead of|following) the \w+"
+        r"|\b(?:during|under) the (?P<era>\w+) administration\b"
+        r"|\b(?:sixties|seventies|eighties|nineties)\b"
+        r"|\b(?:until|after|before|ahead of|following) the (?P<event>\w+)"
     ),
     "age": re.compile(
         rf"\b{_NUMBER}[ -]years?[ -]old\b|\byear-old\b|\b{_NUMBER} (?:years|decades) of\b"
@@ -156,6 +157,7 @@ class Detail:
     about: str | None = None  # the asked-about word ("carrier" in "which carrier")
     # The words that narrow it down ("global south" in "which global south countries").
     modifiers: tuple[str, ...] = ()
+    exact: bool = False  # the question wants the precise value ("exactly", "like monthly?")
 
     def phrase(self) -> str:
         """What the article does not say, for the reply."""
@@ -227,6 +229,35 @@ _WHAT_YEAR = re.compile(r" (?:what|which) year ")
 _WHEN = re.compile(r" (?:when|whens|what time|what month|how long ago|since when) ")
 _WHERE = re.compile(r" (?:where|wheres) ")
 _WHO = re.compile(r" (?:who|whos|whom) ")
+# "where in japan", "who in seoul": something inside the place named.
+_WH_IN = re.compile(r" (?:where|wheres|who|whos) (?:\w+ )?in ")
+# A third party's reaction and who it is: "how did X respond", "did X welcome ...".
+_PARTY = re.compile(
+    r" (?:how|what) (?:did|does|do|has|have|will|would) (?P<asking>[\w ]{1,30}?) "
+    r"(?:react|respond|reply|say|think|feel)\b"
+    r"|^ ?(?:did|does|do|has|have|will|would) (?P<yesno>[\w ]{1,30}?) (?:welcome|welcomed"
+    r"|support|supported|oppose|opposed|criticize|criticise|criticized|condemn|condemned|praise"
+    r"|praised|protest|protested|object|objected|react|reacted|respond|responded)\b"
+)
+# Parties whose reaction the article itself is: the author's view is not a third party's.
+_OWN_VOICE = frozenset(_words("author writer article piece text post it this u you op ed i we"))
+# Nouns of a role whose holder a "who" question asks for ("who were the leaders").
+_ROLES = frozenset(
+    _words(
+        "leader leaders president presidents pm premier minister ministers chair chairs chairman "
+        "chairwoman chaired head heads headed chief chiefs official officials expert experts "
+        "analyst analysts spokesperson spokesman spokeswoman ambassador ambassadors envoy envoys "
+        "secretary commander commanders general generals counterpart counterparts negotiator "
+        "negotiators senator senators lawmaker lawmakers diplomat diplomats chancellor king queen "
+        "mayor governor director founder ceo"
+    )
+)
+_ROLE_WORDS = 6  # the words after "who" read for a role
+# Frequencies precise enough to answer "how often exactly" ("more frequently" is not one).
+_PRECISE_FREQUENCY = re.compile(
+    rf"\b(?:daily|weekly|fortnightly|monthly|quarterly|annual(?:ly)?|yearly|biannual(?:ly)?"
+    rf"|every \w+|twice|once a|{_NUMBER} times|per (?:year|month|week|day))\b"
+)
 _NAME_Q = re.compile(r" (?:name|named|called) ")
 _WHAT = re.compile(r" (?:what|whats|which) ")
 
@@ -244,7 +275,9 @@ def asked_detail(question: str) -> Detail | None:
     if " how far " in text:
         return Detail("distance")
     if " how often " in text:
-        return Detail("frequency")
+        # "how often exactly", or a guess at the value ("..., like monthly?"): the precise one.
+        exact = bool(_EXACTLY.intersection(words)) or bool(_PRECISE_FREQUENCY.search(text))
+        return Detail("frequency", exact=exact)
     if "%" in question or _PERCENT_Q.search(text):
         return Detail("percent")
     if _HOW_MUCH_COST.search(text):
@@ -259,20 +292,42 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("year")
     if _WHEN.search(text):
         return Detail("time")
+    party = _PARTY.search(text)
+    if party is not None:
+        who = (party.group("asking") or party.group("yesno") or "").split()
+        if not _OWN_VOICE.intersection(who):
+            return Detail("reaction", _phrase(who, 0)[0])
     if _REACTION.search(text):
         return Detail("reaction")
     if _LATER.search(text):
         return Detail("later")
+    if match := _WH_IN.search(text):
+        # "where in japan": a place inside the one named.
+        kind = "place" if _WHERE.search(text[: match.end()]) else "person"
+        after = [w for w in words[len(text[: match.end()].split()) :] if w != "the"]
+        return Detail(kind, after[0] if after else None)
     if _WHERE.search(text):
         return Detail("place")
-    if _WHO.search(text):
-        return Detail("person")
+    if match := _WHO.search(text):
+        return Detail("person", *_role(words, len(text[: match.end()].split())))
     if _NAME_Q.search(text) and _WHAT.search(text):
         return Detail("name", _named(words))
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
             return Detail("name", *_phrase(words, index + 1))
     return None
+
+
+def _role(words: list[str], start: int) -> tuple[str | None, tuple[str, ...]]:
+    """The role a "who" question asks the holder of, and the words before it that narrow it
+    down ("who were the australian and british leaders" -> "leaders", ("australian",
+    "british")); (None, ()) when it names none ("who is biden")."""
+    for index, word in enumerate(words[start : start + _ROLE_WORDS]):
+        if word in _ROLES:
+            before = words[start : start + index]
+            modifiers = tuple(w for w in before if w not in STOPWORDS and w not in _BROAD)
+            return word, modifiers
+    return None, ()
 
 
 def _named(words: list[str]) -> str | None:
@@ -375,7 +430,7 @@ def has_detail(
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
-    if text.asks_alike(detail.kind, topic):
+    if not detail.exact and text.asks_alike(detail.kind, topic):
         return True  # the entry was written to answer just that question
     if (
         detail.kind == "name"
@@ -414,14 +469,19 @@ def _found(
         if kind == "place":
             # "in Hiroshima", "visit Japan", "in the Global South": a locative word just
             # before the name (past "the" and the name's other capitalised words).
+            # "In March, Biden": a capitalised word that is no name ends the walk.
+            named = set(names)
             for n in names:
+                beside = stems[max(0, n - _MARKER_WINDOW - 1) : n + _MARKER_WINDOW + 2]
+                if about and not about.intersection(beside):
+                    continue  # "where in japan": a place named beside Japan ("Hiroshima, Japan")
                 k = n - 1
-                while k > 0 and (tokens[k][0].isupper() or _bare(tokens[k]) == "the"):
+                while k > 0 and (k in named or _bare(tokens[k]) == "the"):
                     k -= 1
                 if _bare(tokens[k]) in _TO_PLACES:
                     return True
             return False
-        if kind == "person" or not about:
+        if not about:
             return bool(names)
         narrowing = {stem(m) for m in detail.modifiers}
         for k, s in enumerate(stems):
@@ -439,8 +499,9 @@ def _found(
                 return True
             if k + 1 in names:
                 return True
-            # "countries that have ...": a description the question does not already give.
-            if k + 1 < len(tokens) and _bare(tokens[k + 1]) in _DESCRIBING:
+            # "countries that have ...": a description the question does not already give
+            # (but no person's name: "officials who ..." does not say who).
+            if kind == "name" and k + 1 < len(tokens) and _bare(tokens[k + 1]) in _DESCRIBING:
                 said = [_bare(t) for t in tokens[k + 2 : k + 2 + _DESCRIPTION_WORDS]]
                 new = [w for w in said if w not in STOPWORDS and w not in question_words]
                 whole = set(stems[k + 2 : k + 2 + _DESCRIPTION_EXTENT])
@@ -455,14 +516,22 @@ def _found(
             if s in about
             for j in range(max(0, k - _COUNT_WINDOW), k)
         )
-    pattern = _EVIDENCE.get(kind)
+    pattern = _PRECISE_FREQUENCY if kind == "frequency" and detail.exact else _EVIDENCE.get(kind)
     if pattern is None:
         return True
+    # "during the Trump administration" does not say when Trump did something.
+    matches = [
+        match
+        for match in pattern.finditer(text.lowered[i])
+        if kind != "time" or (match["era"] or match["event"] or "") not in question_words
+    ]
     if kind not in _NEAR_KINDS or not near:
-        return bool(pattern.search(text.lowered[i]))
-    # The evidence must stand near a word of the question (an age of *what*).
-    anchors = [k for k, s in enumerate(stems) if s in near]
-    for match in pattern.finditer(text.lowered[i]):
+        return bool(matches)
+    # The evidence must stand near a word of the question (an age of *what*), or, for a
+    # reaction, near the party whose reaction is asked ("how did X respond").
+    anchor_stems = about if kind == "reaction" and about else near
+    anchors = [k for k, s in enumerate(stems) if s in anchor_stems]
+    for match in matches:
         at = len(_TOKEN.findall(text.lowered[i][: match.start()]))
         if any(abs(at - k) <= _NEAR for k in anchors):
             return True
