@@ -349,6 +349,12 @@ def test_a_detail_the_article_gives_is_answered(matcher: Matcher, question: str)
     assert matcher.reply(question).answered, question
 
 
+def test_a_bare_frame_after_a_question_asks_more_of_that_question(matcher: Matcher) -> None:
+    # "what week" alone names no topic: it asks the question before it more precisely.
+    reply = matcher.reply("when exactly will the g7 meet in hiroshima? what week")
+    assert not reply.answered and reply.reason == "not_in_article", reply
+
+
 @pytest.mark.parametrize(
     ("question", "about"),
     [

@@ -237,6 +237,11 @@ class Matcher:
         for number, attempt in enumerate(attempts):
             if number >= len(asked) and any(r.answered for r in replies):
                 break  # a question of the message was answered: no need for the whole
+            if 0 < number < len(asked) and _only_frames(attempt.own):
+                # "when will X happen, like what month": the frame asks more of the question
+                # before it, and names no topic of its own.
+                joined = f"{attempts[number - 1].text}, {attempt.own}"
+                attempt = Asked(joined, joined)
             query, entries, sentences = self._ranked(attempt.text)
             # Every word of a bare topic must be known: "seoul in spring" is not a topic.
             sure = bool(entries) and entries[0].features.unknown == 0
@@ -271,6 +276,19 @@ class Matcher:
         results = process.extract(query, self._search_choices, scorer=fuzz.WRatio, limit=limit)
         by_id = self.kb.by_id
         return [Suggestion(key, by_id[key].question, round(score)) for _, score, key in results]
+
+
+def _only_frames(question: str) -> bool:
+    """Whether a question is only the frame of a detail question ("what month", "how long")."""
+    words = normalize(question[:MAX_QUERY_CHARS]).split()
+    return bool(words) and all(
+        w in STOPWORDS or w in INTERROGATIVES or w in FRAME_WORDS or w in _TIME_FRAMES
+        for w in words
+    )
+
+
+# Words that only frame a "when" question ("what month", "which week").
+_TIME_FRAMES = frozenset({"month", "months", "week", "weeks", "season", "hour"})
 
 
 def _NOTHING_MISSING(candidate: Candidate, is_sentence: bool) -> Detail | None:
