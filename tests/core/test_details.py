@@ -111,3 +111,18 @@ def test_how_often_exactly_needs_a_precise_frequency() -> None:
     assert not _gives(
         "how often does the panel meet, every week?", _PANEL, ("how often will it meet",)
     )
+
+
+_DEALS = ["The city signed a water deal with Lyon and opened a harbour with Genoa."]
+
+
+def test_a_description_that_starts_with_the_questions_own_name_does_not_answer_which() -> None:
+    assert _gives("which deal did the city sign", _DEALS)
+    assert not _gives("whats the lyon water deal called", _DEALS)
+
+
+def test_what_specifically_asks_for_the_items_themselves() -> None:
+    detail = asked_detail("what were the new club rules in june specifically")
+    assert detail is not None and detail.kind == "name" and detail.about == "rules"
+    sentences = ["The club announced several new rules for members in June."]
+    assert not _gives("what were the new club rules in june specifically", sentences)

@@ -119,6 +119,8 @@ _EXACTLY = frozenset(_words("exactly exact specific specifically precisely names
 # Nouns that only say "a kind of" the next noun ("which kinds of countries").
 _GENERIC = frozenset(_words("kind kinds type types sort sorts one ones"))
 _WHICH = frozenset(_words("which what whats wat"))
+# Words that ask for the items themselves wherever they stand ("what were they specifically").
+_SPECIFICALLY = frozenset(_words("exactly specifically precisely"))
 # Prepositions that are not stopwords but end the phrase asked about ("the treaty behind the
 # alliance" asks about a treaty).
 _PHRASE_ENDS = frozenset(
@@ -315,6 +317,10 @@ def asked_detail(question: str) -> Detail | None:
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
             return Detail("name", *_phrase(words, index + 1))
+    if _SPECIFICALLY.intersection(words) and words[0] in _WHICH:
+        # "what were the initiatives, specifically": the items themselves.
+        start = next((i for i, w in enumerate(words) if i and w not in STOPWORDS), len(words))
+        return Detail("name", *_phrase(words, start))
     return None
 
 
@@ -506,6 +512,10 @@ def _found(
                 new = [w for w in said if w not in STOPWORDS and w not in question_words]
                 whole = set(stems[k + 2 : k + 2 + _DESCRIPTION_EXTENT])
                 restated = whole & {stem(w) for w in question_words} - about
+                # "the partnership with India" for "the india partnership": the question's own.
+                first = next((w for w in said if w not in STOPWORDS), None)
+                if first in question_words:
+                    continue
                 if len(new) >= _NEW_WORDS and len(restated) < _RESTATED:
                     return True
         return False
