@@ -126,3 +126,10 @@ def test_what_specifically_asks_for_the_items_themselves() -> None:
     assert detail is not None and detail.kind == "name" and detail.about == "rules"
     sentences = ["The club announced several new rules for members in June."]
     assert not _gives("what were the new club rules in june specifically", sentences)
+
+
+def test_who_will_win_asks_for_an_outcome_the_text_must_report() -> None:
+    sentences = ["The final will be played in Rome next spring between two clubs."]
+    assert not _gives("who is gonna win the final", sentences)
+    assert not _gives("whos going to win the final", sentences)
+    assert _gives("who won the final", ["The final was played in Rome, and Lazio later won it."])

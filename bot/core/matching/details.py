@@ -218,6 +218,7 @@ _REACTION = re.compile(
 )
 _LATER = re.compile(
     r" (?:happened|happen) (?:after|next|since|later) | since then | afterwards "
+    r"| (?:who|whos|which \w+) (?:will|would|is going to|going to|gonna|is gonna) win | who won "
     r"| did it (?:actually )?work | ended up | turned out "
 )
 _PERCENT_Q = re.compile(r" (?:what|which) (?:percent|percentage|share|proportion) ")
