@@ -133,3 +133,9 @@ def test_who_will_win_asks_for_an_outcome_the_text_must_report() -> None:
     assert not _gives("who is gonna win the final", sentences)
     assert not _gives("whos going to win the final", sentences)
     assert _gives("who won the final", ["The final was played in Rome, and Lazio later won it."])
+
+
+def test_the_authors_expectation_of_a_reaction_is_the_authors_view_not_a_reaction() -> None:
+    assert asked_detail("does the writer expect the unions to react to the plan") is None
+    detail = asked_detail("how did the unions react to the plan")
+    assert detail is not None and detail.kind == "reaction"

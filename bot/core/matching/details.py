@@ -242,6 +242,10 @@ _PARTY = re.compile(
     r"|support|supported|oppose|opposed|criticize|criticise|criticized|condemn|condemned|praise"
     r"|praised|protest|protested|object|objected|react|reacted|respond|responded)\b"
 )
+# "does the author expect X to react": the author's view is asked, not a reaction.
+_AUTHORS_VIEW = re.compile(
+    r" (?:does|do|did|is|would|will) (?:the )?(?:author|writer|article|piece|op ed|post)\b"
+)
 # Parties whose reaction the article itself is: the author's view is not a third party's.
 _OWN_VOICE = frozenset(_words("author writer article piece text post it this u you op ed i we"))
 # Nouns of a role whose holder a "who" question asks for ("who were the leaders").
@@ -300,7 +304,7 @@ def asked_detail(question: str) -> Detail | None:
         who = (party.group("asking") or party.group("yesno") or "").split()
         if not _OWN_VOICE.intersection(who):
             return Detail("reaction", _phrase(who, 0)[0])
-    if _REACTION.search(text):
+    if _REACTION.search(text) and not _AUTHORS_VIEW.match(text):
         return Detail("reaction")
     if _LATER.search(text):
         return Detail("later")
