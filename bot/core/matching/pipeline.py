@@ -122,7 +122,7 @@ class Matcher:
         """A close runner-up written for the kind of question asked ("who...") goes first."""
         if detail is None or not entries or entries[0].exact:
             return entries
-        if detail.kind in self._entry_text(entries[0].index).kinds:
+        if _answers_kind(self._entry_text(entries[0].index).kinds, detail):
             return entries
         for runner in entries[1:_KIND_RUNNERS]:
             close = entries[0].confidence - runner.confidence <= _KIND_MARGIN
@@ -289,6 +289,12 @@ def _only_frames(question: str) -> bool:
 
 # Words that only frame a "when" question ("what month", "which week").
 _TIME_FRAMES = frozenset({"month", "months", "week", "weeks", "season", "hour"})
+
+
+def _answers_kind(kinds: frozenset[str], detail: Detail) -> bool:
+    """Whether an entry written for these kinds of question answers this one: "which leader"
+    is answered by an entry written for "who"."""
+    return detail.kind in kinds or (detail.kind == "name" and "person" in kinds)
 
 
 def _NOTHING_MISSING(candidate: Candidate, is_sentence: bool) -> Detail | None:
