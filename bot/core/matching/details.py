@@ -260,6 +260,8 @@ _ROLES = frozenset(
     )
 )
 _ROLE_WORDS = 6  # the words after "who" read for a role
+# "who is/were the leaders" asks for a role's holder; "who hosted the leaders" does not.
+_BE_WORDS = [[w] for w in _words("is are was were r will s")]
 # Frequencies precise enough to answer "how often exactly" ("more frequently" is not one).
 _PRECISE_FREQUENCY = re.compile(
     rf"\b(?:daily|weekly|fortnightly|monthly|quarterly|annual(?:ly)?|yearly|biannual(?:ly)?"
@@ -316,7 +318,9 @@ def asked_detail(question: str) -> Detail | None:
     if _WHERE.search(text):
         return Detail("place")
     if match := _WHO.search(text):
-        return Detail("person", *_role(words, len(text[: match.end()].split())))
+        start = len(text[: match.end()].split())
+        holder = match.group().strip() == "whos" or words[start : start + 1] in _BE_WORDS
+        return Detail("person", *_role(words, start)) if holder else Detail("person")
     if _NAME_Q.search(text) and _WHAT.search(text):
         return Detail("name", _named(words))
     for index, word in enumerate(words[:-1]):
@@ -483,9 +487,8 @@ def _found(
             # "In March, Biden": a capitalised word that is no name ends the walk.
             named = set(names)
             for n in names:
-                beside = stems[max(0, n - _MARKER_WINDOW - 1) : n + _MARKER_WINDOW + 2]
-                if about and not about.intersection(beside):
-                    continue  # "where in japan": a place named beside Japan ("Hiroshima, Japan")
+                if about and not about.intersection(stems):
+                    break  # "where in japan": a place in a sentence about Japan
                 k = n - 1
                 while k > 0 and (k in named or _bare(tokens[k]) == "the"):
                     k -= 1
