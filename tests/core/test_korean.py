@@ -211,10 +211,18 @@ def test_a_thing_no_entry_names_is_not_answered(
     however close the question's other words come to an entry."""
     question = "북한이 7차 핵실험을 할까?"
     scores = KoreanMatcher(shipped_kb, SemanticModel(use_cache)).scores(question)
-    assert scores is not None and scores.unnamed == ("seventh",)
+    assert scores is not None and "seventh" in scores.unnamed
     reply = korean_matcher.reply(question)
     assert not reply.answered and reply.reason == "unsure"
     assert reply.suggestions  # the entries on North Korea's forces stay one click away
+
+
+def test_news_topics_the_article_never_covers_are_declined(korean_matcher: Matcher) -> None:
+    """The glossary knows common news topics the article does not cover, so their questions are
+    declined even when the rest of the question is close to an entry (the economy here)."""
+    assert (("tariffs",),) in analyse("관세 때문에 수출이 줄었어?").concepts
+    reply = korean_matcher.reply("한국 경제 성장률이 요즘 어때?")
+    assert not reply.answered and reply.reason == "unsure"
 
 
 def test_korean_in_chat_stays_silent_on_statements(korean_matcher: Matcher) -> None:

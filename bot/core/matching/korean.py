@@ -63,7 +63,10 @@ def _entries(text: str) -> dict[str, str]:
 
 # General Korean words for the concepts of the article's domain (alliances, nuclear deterrence,
 # the Indo-Pacific), mapped to the English words the FAQ uses. Matched as the start of a word,
-# so particles and endings after them do not matter ("동맹은", "동맹이", "동맹을").
+# so particles and endings after them do not matter ("동맹은", "동맹이", "동맹을"). Words of
+# judgement are one concept (the verdict asked for, whichever word asks). The last lines are
+# common news topics the article never covers (growth, tariffs, health …): a question naming a
+# concept that no entry names is declined (bilingual.py).
 GLOSSARY = _entries(
     """
     좋 좋아하 나쁘 나빠 옳 긍정 낙관 부정 비관 찬성 지지 동의 반대 비판 성공 실패 = \
@@ -290,7 +293,6 @@ GLOSSARY = _entries(
     당선 = elected | wins
     지원 = support
     압박 = pressure
-    경쟁 = competition | rivalry
     탄두 핵탄두 = warheads
     세월 = time | years
     고위 = senior
@@ -339,6 +341,29 @@ GLOSSARY = _entries(
     숙제 = work
     정권 = administration | power
     교체 바뀌 바꾸 = change
+    성장 성장률 = growth
+    수출 = exports
+    수입 = imports | income
+    규제 = regulation | restrictions
+    부인 아내 영부인 = wife | first lady
+    가족 = family
+    건강 = health
+    세금 = tax
+    물가 = prices | inflation
+    주식 증시 = stocks
+    스포츠 축구 야구 = sports
+    코로나 = covid
+    탄핵 = impeachment
+    스캔들 = scandal
+    교육 = education
+    실험 = test | testing
+    발사 = launch
+    통일 = unification
+    제재 = sanctions
+    관세 = tariffs
+    반도체 = semiconductors | chips
+    기후 = climate
+    안전 = safe | safety | security
     """
 )
 
