@@ -142,3 +142,9 @@ def test_the_authors_expectation_of_a_reaction_is_the_authors_view_not_a_reactio
     assert asked_detail("does the writer expect the unions to react to the plan") is None
     detail = asked_detail("how did the unions react to the plan")
     assert detail is not None and detail.kind == "reaction"
+
+
+def test_who_did_an_act_needs_an_entry_that_speaks_of_that_act() -> None:
+    assert _gives("who welcomed the danish counterparts", _HARBOUR)
+    # A name stands there, but nothing about an invitation.
+    assert not _gives("who invited the danish counterparts", _HARBOUR)

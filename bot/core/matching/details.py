@@ -160,6 +160,7 @@ class Detail:
     # The words that narrow it down ("global south" in "which global south countries").
     modifiers: tuple[str, ...] = ()
     exact: bool = False  # the question wants the precise value ("exactly", "like monthly?")
+    act: str | None = None  # what the person asked about did ("founded" in "who founded X")
 
     def phrase(self) -> str:
         """What the article does not say, for the reply."""
@@ -320,7 +321,11 @@ def asked_detail(question: str) -> Detail | None:
     if match := _WHO.search(text):
         start = len(text[: match.end()].split())
         holder = match.group().strip() == "whos" or words[start : start + 1] in _BE_WORDS
-        return Detail("person", *_role(words, start)) if holder else Detail("person")
+        if holder:
+            return Detail("person", *_role(words, start))
+        # "who founded nato": the doer of that act, which the entry must mention.
+        verb = words[start] if start < len(words) and words[start] not in STOPWORDS else None
+        return Detail("person", act=verb)
     if _NAME_Q.search(text) and _WHAT.search(text):
         return Detail("name", _named(words))
     for index, word in enumerate(words[:-1]):
@@ -453,6 +458,8 @@ def has_detail(
         and text.asks_alike("person", topic)
     ):
         return True  # "which allies..." of an entry written for "who else..."
+    if detail.act and not any(stem(detail.act) in stems for stems in text.stems):
+        return False  # "who founded nato" of an entry that never speaks of founding
     if about and not any(a in stems for stems in text.stems for a in about):
         if detail.kind == "number" or not about & _CATEGORIES:
             return False  # a number or the name of a thing the entry never mentions
