@@ -114,6 +114,19 @@ def test_a_question_after_chatter_is_answered_from_its_sentence(korean_matcher: 
     assert reply.entry_id == alone.entry_id and reply.question == chatter
 
 
+def test_an_english_question_in_korean_chatter_is_read_in_english(
+    korean_matcher: Matcher,
+) -> None:
+    message = "와 오늘 진짜 피곤하다 ㅋㅋ what does seoul give up in return"
+    alone = korean_matcher.reply("what does seoul give up in return", chat=True)
+    reply = korean_matcher.reply(message, chat=True)
+    assert alone.answered and reply.answered
+    assert reply.entry_id == alone.entry_id and reply.question == message
+    assert reply.language != "ko"
+    # A Korean question beside English words stays Korean.
+    assert korean_matcher.reply("핵협의그룹이 뭐야? what is it", chat=True).language == "ko"
+
+
 def test_korean_chat_gate() -> None:
     assert is_korean_question("동맹은 왜 중요해?")
     assert is_korean_question("핵협의그룹이 뭐야")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -16,7 +17,7 @@ from .calibration import Calibration, load_calibration
 from .details import FRAME_WORDS, Detail, EntryText, asked_detail, has_detail
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
-from .korean import has_hangul
+from .korean import has_hangul, is_korean_question
 from .overlay import Overlay, needs_full_index
 from .policy import Asked, MatchSettings, Policy, asked_in, names_a_topic
 from .semantic import SemanticModel
@@ -215,7 +216,14 @@ class Matcher:
         chat: the auto-answer listener's rules (only questions, stricter threshold);
         addressed: the bot was mentioned, which counts as asking.
         """
+        text = question
         if self._semantic is not None and has_hangul(question[:MAX_QUERY_CHARS]):
+            # Korean only in the chatter around an English question ("omg 대박 ... what is
+            # he there for"): the English question is read, without the Korean.
+            english = _english_question(question)
+            if english is not None:
+                text = english
+        if text is question and self._semantic is not None and has_hangul(text[:MAX_QUERY_CHARS]):
             if self._korean is None:
                 self._korean = KoreanMatcher(self.kb, self._semantic)
             return self._korean.reply(question, chat=chat, addressed=addressed)
@@ -224,15 +232,15 @@ class Matcher:
             return Reply(
                 question=question, answered=False, reason="not_a_question" if chat else "unsure"
             )
-        asked = asked_in(question)
+        asked = asked_in(text)
         # A bare topic in chat ("aukus subs cost") asks about it, if answered very surely.
-        topic = chat and not addressed and not asked and names_a_topic(question)
+        topic = chat and not addressed and not asked and names_a_topic(text)
         if chat and not addressed and not asked and not topic:
             return Reply(question=question, answered=False, reason="not_a_question")
         attempts = asked[:MAX_QUESTIONS]
-        if [a.text.strip() for a in attempts] != [question.strip()]:
+        if [a.text.strip() for a in attempts] != [text.strip()]:
             # The whole message, when nothing in it alone answers.
-            attempts.append(Asked(question, question))
+            attempts.append(Asked(text, text))
         replies: list[Reply] = []
         for number, attempt in enumerate(attempts):
             if number >= len(asked) and any(r.answered for r in replies):
@@ -295,6 +303,19 @@ def _answers_kind(kinds: frozenset[str], detail: Detail) -> bool:
     """Whether an entry written for these kinds of question answers this one: "which leader"
     is answered by an entry written for "who"."""
     return detail.kind in kinds or (detail.kind == "name" and "person" in kinds)
+
+
+def _english_question(message: str) -> str | None:
+    """The message without its Korean, when the Korean is only chatter ("와 대박", "ㅋㅋ")
+    around a question asked in English; None when the Korean asks something itself."""
+    if is_korean_question(" ".join(_HANGUL_RUN.findall(message))):
+        return None
+    english = _HANGUL_RUN.sub(" ", message)
+    asks = any(INTERROGATIVES.intersection(normalize(a.own).split()) for a in asked_in(english))
+    return english if asks else None
+
+
+_HANGUL_RUN = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]+")
 
 
 def _NOTHING_MISSING(candidate: Candidate, is_sentence: bool) -> Detail | None:
