@@ -195,7 +195,4 @@ GENERAL_SYNONYMS: dict[str, str] = {
     "columnist": "author",
     "journalist": "author",
     "analyst": "author",
-    # what members call the text itself (the article never names itself, so these only ever
-    # point at the article: its title, date, author or summary)
-    "piece": "article",
 }

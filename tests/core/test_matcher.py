@@ -475,12 +475,3 @@ def test_a_lazy_matcher_reads_entries_on_demand_and_replies_the_same(
     ):
         assert lazy.reply(question) == matcher.reply(question)
     assert 0 < len(lazy._entry_texts) < len(shipped_kb.entries)
-
-
-@pytest.mark.parametrize(
-    "question", ["who wrote this piece", "whos the author of the piece", "who is behind this piece"]
-)
-def test_the_piece_is_the_article_when_asking_who_wrote_it(matcher: Matcher, question: str) -> None:
-    # Members call the article a "piece"; the article never uses the word for anything else.
-    reply = matcher.reply(question)
-    assert reply.answered and reply.entry_id == "article-author", (reply.entry_id, reply.reason)
