@@ -382,17 +382,26 @@ def test_plural_and_spelled_out_date_questions_ask_for_a_day(question: str) -> N
     assert detail is not None and detail.kind == "day"
 
 
-# Floors on the shared conversational set and the dev set: the rates reached today, so a
-# change that loses ground fails. The goals (lookup 0.95, chat 0.90, declined 0.95,
-# multi 0.90) are not all reached yet; README lists both.
+# Floors: the goals where they are reached (declined >= 0.95 and chat noise 1.00 on
+# conversational, and everything on dev), today's rates where they are not (conversational
+# lookup 0.909 against 0.95, chat 0.864 against 0.90, multi 0.867 against 0.90), so a change
+# that loses ground fails. tune_e, the blind set kept for validation (never tuned on), is held
+# at today's rates too, a little below (a refit moves a borderline question or two).
 _FLOORS = {
-    "dev.yaml": {"on_topic": 1.0, "on_topic_chat": 0.94, "declined": 1.0, "chat_noise": 1.0},
+    "dev.yaml": {"on_topic": 1.0, "on_topic_chat": 1.0, "declined": 1.0, "chat_noise": 1.0},
     "conversational.yaml": {
-        "on_topic": 0.81,
-        "on_topic_chat": 0.77,
-        "declined": 0.9,
+        "on_topic": 0.9,
+        "on_topic_chat": 0.86,
+        "declined": 0.95,
         "chat_noise": 1.0,
-        "multi": 0.8,
+        "multi": 0.86,
+    },
+    "tune_e.yaml": {
+        "on_topic": 0.82,
+        "on_topic_chat": 0.78,
+        "declined": 0.91,
+        "chat_noise": 0.97,
+        "multi": 0.87,
     },
 }
 
