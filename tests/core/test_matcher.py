@@ -484,3 +484,21 @@ def test_a_lazy_matcher_reads_entries_on_demand_and_replies_the_same(
     ):
         assert lazy.reply(question) == matcher.reply(question)
     assert 0 < len(lazy._entry_texts) < len(shipped_kb.entries)
+
+
+@pytest.mark.parametrize("question", ["whos the author", "who is the writer", "author??"])
+def test_asking_only_who_the_author_is_gets_the_author_entry(
+    matcher: Matcher, question: str
+) -> None:
+    # The author is one word, and a common one in the FAQ's phrasings: it must still count
+    # as naming something, in lookup and in chat.
+    for chat in (False, True):
+        reply = matcher.reply(question, chat=chat)
+        assert reply.answered and reply.entry_id == "article-author", (chat, reply.reason)
+
+
+@pytest.mark.parametrize("question", ["korea?", "south?", "the us?"])
+def test_a_question_naming_only_a_country_of_the_article_is_too_vague(
+    matcher: Matcher, question: str
+) -> None:
+    assert not matcher.reply(question).answered

@@ -50,8 +50,10 @@ class MatchSettings:
     article_threshold: int = 75
     max_suggestions: int = 3
     # A question must name at least one specific thing (sum of IDF weights it shares with
-    # the entry): "korea" alone is too vague to answer, "russia" is not.
-    min_information: float = 1.0
+    # the entry): "korea" (0.83), "south" (0.90) or "us" (0.92) alone are too vague to
+    # answer; "the author" (1.0, falling as more phrasings name the author) and "russia" are
+    # not.
+    min_information: float = 0.95
     # A question whose words the knowledge base has never seen carry this share of its weight
     # or more is about something else ("the badger briefing" is not "the aardvark briefing").
     max_unknown: float = 0.4
