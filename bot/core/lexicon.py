@@ -12,15 +12,17 @@ __all__ = [
     "SMALL_TALK",
     "STOPWORDS",
     "WH_WORDS",
+    "word_set",
 ]
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The words of a whitespace-separated list, as a set."""
     return frozenset(text.split())
 
 
 # Words that open a question (the chat rule), with the contracted and casual forms people type.
-INTERROGATIVES = _words(
+INTERROGATIVES = word_set(
     """
     what whats wat wut wha why y how hows who whos whom whose when whens where wheres which
     is isnt are arent do dont does doesnt did didnt can cant could couldnt will wont would
@@ -29,15 +31,15 @@ INTERROGATIVES = _words(
 )
 
 # The question words proper, which also ask from the end of a clause ("...was when").
-WH_WORDS = _words(
+WH_WORDS = word_set(
     "what whats wat wut wha why y how hows who whos whom whose when whens where wheres which"
 )
 
 # Imperatives that ask for an answer ("explain the ncg pls").
-REQUESTS = _words("explain tell describe define summarize summarise clarify eli5 tldr wym wdym")
+REQUESTS = word_set("explain tell describe define summarize summarise clarify eli5 tldr wym wdym")
 
 # Words that may stand before a question without being part of it ("ok so what is...").
-LEAD_INS = _words(
+LEAD_INS = word_set(
     """
     so and but also then anyway anyways ok okay oh ah um umm uh hmm well lol lmao haha tbh ngl
     btw fyi hey hi hello yo guys yall all everyone quick one question q qs two also plus
@@ -47,7 +49,7 @@ LEAD_INS = _words(
 )
 
 # Small talk that never asks anything, even with a question mark ("hi?", "thanks?").
-SMALL_TALK = _words(
+SMALL_TALK = word_set(
     """
     hi hello hey heya hiya yo sup gm gn morning evening night thanks thank thx ty tysm
     cheers ok okay k kk lol lmao rofl haha hahaha nice cool great wow yes yeah yep no nope
@@ -56,7 +58,7 @@ SMALL_TALK = _words(
 )
 
 # Function words and the verbs of asking: they carry no topic, so they never count as evidence.
-STOPWORDS = _words(
+STOPWORDS = word_set(
     """
     a an the and or but if then than so as of at by for with about against between into
     through during before after above below to from up down in out on off over under again
@@ -77,7 +79,7 @@ STOPWORDS = _words(
 )
 
 # Chat fillers and hedges: how members talk around a question, never what it is about.
-CHATTER = _words(
+CHATTER = word_set(
     """
     lol lmao lmfao rofl haha hahaha hehe xd tbh ngl fr frfr idk imo imho btw fyi anyway
     anyways um umm uh hmm hm literally basically kinda sorta pretty guys yall someone somebody
@@ -90,7 +92,7 @@ STOPWORDS = STOPWORDS | CHATTER
 
 # Words of opinion, praise and reaction: a message with one says what someone thinks
 # ("philippine bases deal underrated", "W take"), it does not ask.
-REACTIONS = _words(
+REACTIONS = word_set(
     """
     good bad great nice cool wild crazy insane scary funny cute mid based interesting boring
     weird huge big significant underrated overrated smart dumb stupid love loved hate hated

@@ -19,7 +19,7 @@ from functools import lru_cache
 from ..lexicon import STOPWORDS
 from ..text import normalize
 
-__all__ = ["FRAME_WORDS", "Detail", "EntryText", "asked_detail", "has_detail"]
+__all__ = ["FRAME_WORDS", "Detail", "EntryText", "answers_kind", "asked_detail", "has_detail"]
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -425,6 +425,12 @@ class EntryText:
 def _topic_stems(text: str, stem: Callable[[str], str]) -> frozenset[str]:
     words = normalize(text).split()
     return frozenset(stem(w) for w in words if w not in STOPWORDS and w not in FRAME_WORDS)
+
+
+def answers_kind(kinds: frozenset[str], detail: Detail) -> bool:
+    """Whether an entry written for these kinds of question answers this one: "which leader"
+    is answered by an entry written for "who" (has_detail applies the same on the topic)."""
+    return detail.kind in kinds or (detail.kind == "name" and "person" in kinds)
 
 
 def has_detail(

@@ -14,7 +14,7 @@ from ..text import MAX_QUERY_CHARS, normalize
 from .analysis import CACHE_MAX, Analyser, Query, analyse_question
 from .bilingual import KoreanMatcher
 from .calibration import Calibration, load_calibration
-from .details import FRAME_WORDS, Detail, EntryText, asked_detail, has_detail
+from .details import FRAME_WORDS, Detail, EntryText, answers_kind, asked_detail, has_detail
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul, is_korean_question
@@ -123,7 +123,7 @@ class Matcher:
         """A close runner-up written for the kind of question asked ("who...") goes first."""
         if detail is None or not entries or entries[0].exact:
             return entries
-        if _answers_kind(self._entry_text(entries[0].index).kinds, detail):
+        if answers_kind(self._entry_text(entries[0].index).kinds, detail):
             return entries
         for runner in entries[1:_KIND_RUNNERS]:
             close = entries[0].confidence - runner.confidence <= _KIND_MARGIN
@@ -297,12 +297,6 @@ def _only_frames(question: str) -> bool:
 
 # Words that only frame a "when" question ("what month", "which week").
 _TIME_FRAMES = frozenset({"month", "months", "week", "weeks", "season", "hour"})
-
-
-def _answers_kind(kinds: frozenset[str], detail: Detail) -> bool:
-    """Whether an entry written for these kinds of question answers this one: "which leader"
-    is answered by an entry written for "who"."""
-    return detail.kind in kinds or (detail.kind == "name" and "person" in kinds)
 
 
 def _english_question(message: str) -> str | None:

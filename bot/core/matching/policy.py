@@ -15,6 +15,7 @@ from ..lexicon import (
     SMALL_TALK,
     STOPWORDS,
     WH_WORDS,
+    word_set,
 )
 from ..models import KnowledgeBase, Reason, Reply, Source, Suggestion
 from ..text import MAX_QUERY_CHARS, normalize
@@ -94,10 +95,6 @@ _AUXILIARIES = INTERROGATIVES - WH_WORDS
 _WHERE_WHEN = frozenset({"where", "wheres", "when", "whens"})
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
 _SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 def _words_of(clause: str) -> list[str]:
@@ -367,7 +364,7 @@ def asked_in(text: str) -> list[Asked]:
 _TOPIC_WORDS = range(2, 8)
 # People and pointers: a message naming one speaks of someone or something in the chat
 # ("my prof would love this"), not of the article's topic. "us" is left out: it is the US.
-_PERSONS = _words(
+_PERSONS = word_set(
     """i me my mine we our ours you your yours u ur he him his she her hers they them their
     theirs it its this that these those im ive id ill youre theyre thats someone everyone
     anyone nobody somebody everybody people ppl yall"""
@@ -375,7 +372,7 @@ _PERSONS = _words(
 # Signs of a statement or a reaction: a full stop or "!" at the end, emoji, a shortcode.
 _STATEMENT_SIGNS = re.compile(r"[.!]\s*$|:\w+:|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 # Verbs and negations that make a statement of a noun phrase ("the bases deal went well").
-_STATEMENT_WORDS = _words(
+_STATEMENT_WORDS = word_set(
     """not no never nah nope gonna wanna gotta went goes go going gone got get gets getting
     feel feels felt seem seems seemed look looks looked sound sounds sounded hit hits
     think thought reckon guess bet love like hate"""
@@ -414,7 +411,7 @@ def _participle(word: str) -> bool:
     return len(word) > 4 and word.endswith("ing") and word not in _ING_NOUNS
 
 
-_ING_NOUNS = _words(
+_ING_NOUNS = word_set(
     """meaning meeting briefing thing spring something anything nothing everything beijing
     wording funding spending training bombing understanding warning"""
 )
