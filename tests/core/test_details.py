@@ -148,3 +148,39 @@ def test_who_did_an_act_needs_an_entry_that_speaks_of_that_act() -> None:
     assert _gives("who welcomed the danish counterparts", _HARBOUR)
     # A name stands there, but nothing about an invitation.
     assert not _gives("who invited the danish counterparts", _HARBOUR)
+
+
+_LIBRARY = [
+    "The town opened three new branch libraries last spring, after a long campaign.",
+    "Its mayor, Ines Vidal, cut the ribbon at the largest of them.",
+]
+
+
+def test_a_bare_noun_phrase_names_the_detail_it_asks_for() -> None:
+    # No question word: the opening noun (or "exact" before it) says what is wanted.
+    year = asked_detail("exact year the town opened the libraries?")
+    assert year is not None and year.kind == "year"
+    day = asked_detail("date of the ribbon cutting?")
+    assert day is not None and day.kind == "day"
+    names = asked_detail("names of the 3 branch libraries")
+    assert names is not None and names.kind == "name" and names.about == "libraries"
+    assert not _gives("exact year the town opened the libraries?", _LIBRARY)
+    assert not _gives("names of the 3 branch libraries", _LIBRARY)
+    assert _gives(
+        "names of the 3 branch libraries",
+        ["Its branch libraries, including Oak and Elm, opened in May."],
+    )
+
+
+def test_names_of_a_role_ask_for_its_holders() -> None:
+    detail = asked_detail("names of the spanish and french ministers at the opening")
+    assert detail is not None and detail.kind == "person" and detail.about == "ministers"
+
+
+def test_a_noun_phrase_that_names_nothing_else_or_the_article_itself_asks_no_detail() -> None:
+    # Two things asked, neither named; and the piece's own name, which meta entries give.
+    assert asked_detail("date + author pls") is None
+    assert asked_detail("name of the blog this is from") is None
+    assert asked_detail("whats the name of the website") is None
+    # A noun inside a sentence is no detail question.
+    assert asked_detail("the date of the vote matters why") is None

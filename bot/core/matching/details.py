@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..lexicon import STOPWORDS
+from ..lexicon import STOPWORDS, WH_WORDS
 from ..text import normalize
 
 __all__ = ["FRAME_WORDS", "Detail", "EntryText", "answers_kind", "asked_detail", "has_detail"]
@@ -249,6 +249,13 @@ _AUTHORS_VIEW = re.compile(
 )
 # Parties whose reaction the article itself is: the author's view is not a third party's.
 _OWN_VOICE = frozenset(_words("author writer article piece text post it this u you op ed i we"))
+# The article itself and where it appeared: what meta entries (title, author, outlet) answer.
+_THE_ARTICLE = frozenset(
+    _words(
+        "article piece post text op ed oped author writer publication outlet site website blog "
+        "newspaper paper source title headline byline"
+    )
+)
 # Nouns of a role whose holder a "who" question asks for ("who were the leaders").
 _ROLES = frozenset(
     _words(
@@ -269,6 +276,31 @@ _PRECISE_FREQUENCY = re.compile(
     rf"|every \w+|twice|once a|{_NUMBER} times|per (?:year|month|week|day))\b"
 )
 _NAME_Q = re.compile(r" (?:name|named|called) ")
+# A question that is only a noun phrase naming its detail, with no question word: "exact year
+# the X happened?", "date of the Y?", "names of the Z?". The noun must open the question or
+# follow "exact"/"precise", so that "the date of X" inside a sentence does not count.
+_DETAIL_NOUNS: Mapping[str, str] = {
+    "year": "year",
+    "date": "day",
+    "dates": "day",
+    "day": "day",
+    "name": "name",
+    "names": "name",
+    "cost": "cost",
+    "costs": "cost",
+    "price": "cost",
+    "location": "place",
+    "venue": "place",
+    "number": "number",
+    "age": "age",
+}
+_LIST_BREAK = re.compile(r"[+&,;/]")
+_PRECISE = frozenset(_words("exact exactly precise precisely specific specifically"))
+_NOUN_DETAIL = re.compile(
+    r"^ (?:(?:the|an?|any) )?(?:(?:exact|precise|specific|actual|official) )*"
+    rf"(?P<opening>{'|'.join(_DETAIL_NOUNS)}) (?:of |for )?(?=\w)"
+    r"| (?:exact|precise) (?P<exact>" + "|".join(_DETAIL_NOUNS) + r") "
+)
 _WHAT = re.compile(r" (?:what|whats|which) ")
 
 
@@ -327,7 +359,33 @@ def asked_detail(question: str) -> Detail | None:
         verb = words[start] if start < len(words) and words[start] not in STOPWORDS else None
         return Detail("person", act=verb)
     if _NAME_Q.search(text) and _WHAT.search(text):
-        return Detail("name", _named(words))
+        thing = _named(words)
+        # "what's the name of the publication": the article itself, which meta entries cover.
+        return None if thing in _THE_ARTICLE else Detail("name", thing)
+    match = _NOUN_DETAIL.search(text)
+    if match and (match["exact"] or not WH_WORDS.intersection(words)):
+        # (an opening noun followed by a question word is a topic: "the date, why does it
+        # matter")
+        noun = match["opening"] or match["exact"]
+        kind = _DETAIL_NOUNS[noun]
+        start = len(text[: match.end()].split())
+        # The thing named is read up to a "+" or comma ("name of the article + date pls").
+        first = normalize(_LIST_BREAK.split(question, maxsplit=1)[0]).split()
+        named = words[: len(first)]
+        if not any(w not in STOPWORDS for w in named[start:]):
+            return None  # "date + author pls": two things asked, neither named
+        if kind == "name":
+            # "names of the australian leaders": of a role, its holders' names are asked.
+            role, modifiers = _role(named, start)
+            if role is not None:
+                return Detail("person", role, modifiers)
+            about, modifiers = _phrase(named, start)
+            if about in _THE_ARTICLE:
+                return None
+            return Detail("name", about, modifiers)
+        if kind == "number":
+            return Detail("number", _head(named, start))
+        return Detail(kind)
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
             return Detail("name", *_phrase(words, index + 1))
