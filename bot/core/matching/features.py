@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import chain
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
@@ -98,9 +97,9 @@ class EntryTier(Protocol):
         """The entry one of whose phrasings the question repeats word for word."""
         ...
 
-    def grounded(self, index: int, stem: str) -> bool:
-        """Whether an entry's answer stands on a stem: its main question, answer, quotes
-        or the paragraphs it cites."""
+    def grounding(self, entries: Sequence[int], query: Query) -> list[float]:
+        """For each entry, the share of the question's known weight that its answer stands
+        on: its main question, answer, quotes or the paragraphs it cites."""
         ...
 
 
@@ -151,6 +150,11 @@ class _TierSums:
     first: int  # the tier's entry 0 is entry `first` of the knowledge base
     recall_sum: np.ndarray
     precision_sum: np.ndarray
+    # For a tier small enough to scan every phrasing (FUZZY_FULL_SCAN_LIMIT): the rapidfuzz
+    # ratio (0-100) of the question to every phrasing, which picks candidates and gives
+    # their similarity in one pass, and every phrasing's recall, precision and F1.
+    scan: np.ndarray | None
+    evidence: tuple[np.ndarray, np.ndarray, np.ndarray] | None
 
 
 def rank_entries(
@@ -175,19 +179,33 @@ def rank_entries(
         n_entries = tier.n_entries
         recall_sum, precision_sum = tier.phrasings.sums(terms, matched, specific)
         (information,) = tier.docs.sums(terms, matched)
-        # Only phrasings sharing a word with the question can score: work on those alone.
-        hit = np.flatnonzero(recall_sum)
-        best_both = np.zeros(n_entries)
-        np.maximum.at(
-            best_both,
-            tier.owner[hit],
-            _phrasing_evidence(tier, query, hit, recall_sum, precision_sum)[2],
-        )
+        # Each entry's best F1 (an entry's phrasing rows are contiguous, and a phrasing
+        # sharing no word with the question has an F1 of 0).
+        evidence = None
+        if tier.all_fuzzy is not None:
+            # A small tier: every phrasing at once, read again for the candidates below.
+            rows = np.arange(tier.offsets[-1])
+            evidence = _phrasing_evidence(tier, query, rows, recall_sum, precision_sum)
+            best_both = np.maximum.reduceat(evidence[2], tier.offset_array[:-1])
+        else:
+            # Only phrasings sharing a word with the question can score: those alone.
+            hit = np.flatnonzero(recall_sum)
+            best_both = np.zeros(n_entries)
+            if hit.size:
+                both = _phrasing_evidence(tier, query, hit, recall_sum, precision_sum)[2]
+                owners = tier.owner[hit]
+                runs = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+                best_both[owners[runs]] = np.maximum.reduceat(both, runs)
         document = information / query.known
         prescores.append(_PRESCORE_PHRASING * best_both + (1 - _PRESCORE_PHRASING) * document)
         documents.append(document)
         informations.append(information)
-        sums.append(_TierSums(tier, first, recall_sum, precision_sum))
+        scan = None
+        if tier.all_fuzzy is not None and query.fuzzy:
+            scan = process.cdist(
+                [query.fuzzy], tier.all_fuzzy, scorer=fuzz.ratio, dtype=np.float64
+            )[0]
+        sums.append(_TierSums(tier, first, recall_sum, precision_sum, scan, evidence))
         first += n_entries
     n_entries = first
     if not n_entries:
@@ -198,8 +216,8 @@ def rank_entries(
     found: set[int] = set()
     k = min(CANDIDATES, n_entries)
     top = np.argpartition(-prescore, k - 1)[:k]
-    found.update(int(i) for i in top if prescore[i] > 0)
-    found.update(_fuzzy_candidates(sums, query))
+    found.update(top[prescore[top] > 0].tolist())
+    found.update(_fuzzy_candidates(sums))
     exact = None
     for part in sums:
         local = {i - part.first for i in found if 0 <= i - part.first < part.tier.n_entries}
@@ -215,29 +233,35 @@ def rank_entries(
     precisions: list[np.ndarray] = []
     boths: list[np.ndarray] = []
     sizes: list[np.ndarray] = []
-    fuzzy: list[str] = []
+    similarities: list[np.ndarray] = []
     grounds: list[float] = []
     for part in sums:
         tier = part.tier
         mine = [i - part.first for i in ordered if 0 <= i - part.first < tier.n_entries]
         if not mine:
             continue
-        offsets = tier.offsets
-        rows = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in mine])
-        evidence = _phrasing_evidence(tier, query, rows, part.recall_sum, part.precision_sum)
+        # Every phrasing row of the chosen entries, entry by entry.
+        chosen_here = np.asarray(mine)
+        starts = tier.offset_array[chosen_here]
+        size = tier.offset_array[chosen_here + 1] - starts
+        rows = np.repeat(starts - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+        if part.evidence is not None:
+            evidence = (part.evidence[0][rows], part.evidence[1][rows], part.evidence[2][rows])
+        else:
+            evidence = _phrasing_evidence(tier, query, rows, part.recall_sum, part.precision_sum)
         recalls.append(evidence[0])
         precisions.append(evidence[1])
         boths.append(evidence[2])
-        if tier.all_fuzzy is not None:
-            all_fuzzy = tier.all_fuzzy
-            fuzzy.extend(chain.from_iterable(all_fuzzy[offsets[i] : offsets[i + 1]] for i in mine))
+        if part.scan is not None:
+            # The ratio as cdist gives it (float32), from the scan's float64.
+            similarities.append(part.scan[rows].astype(np.float32) / 100)
         else:
-            fuzzy.extend(tier.fuzzy_of(int(j)) for j in rows)
-        chosen_here = np.asarray(mine)
-        sizes.append(tier.offset_array[chosen_here + 1] - tier.offset_array[chosen_here])
-        grounds.extend(_grounding(tier, query, i) for i in mine)
+            texts = [tier.fuzzy_of(int(j)) for j in rows]
+            similarities.append(process.cdist([query.fuzzy], texts, scorer=fuzz.ratio)[0] / 100)
+        sizes.append(size)
+        grounds.extend(tier.grounding(mine, query))
     recall, precision, both = _joined(recalls), _joined(precisions), _joined(boths)
-    similarity = process.cdist([query.fuzzy], fuzzy, scorer=fuzz.ratio)[0] / 100
+    similarity = _joined(similarities)
     # Each candidate's best phrasing: the highest F1 plus similarity within its rows.
     chosen = np.asarray(ordered)
     size = _joined(sizes)
@@ -247,40 +271,38 @@ def rank_entries(
     is_best = score == np.maximum.reduceat(score, starts)[segment]
     best = np.flatnonzero(is_best)
     best = best[np.concatenate(([True], segment[best][1:] != segment[best][:-1]))]
-    matrix = np.column_stack(
-        (
-            recall[best],
-            precision[best],
-            both[best],
-            document[chosen],
-            grounds,
-            np.maximum.reduceat(similarity, starts),
-            np.full(len(chosen), 1 - query.known / query.total),
-            np.log1p(information[chosen]),
-        )
-    )
+    information_chosen = information[chosen]
+    matrix = np.empty((len(chosen), len(Features._fields)))
+    matrix[:, 0] = recall[best]
+    matrix[:, 1] = precision[best]
+    matrix[:, 2] = both[best]
+    matrix[:, 3] = document[chosen]
+    matrix[:, 4] = grounds
+    matrix[:, 5] = np.maximum.reduceat(similarity, starts)
+    matrix[:, 6] = 1 - query.known / query.total
+    matrix[:, 7] = np.log1p(information_chosen)
     confidence = calibration.confidences(matrix)
     # The same content words as one of an entry's phrasings (order, inflection and small
     # words aside), none unknown, and specific enough: as good as asking it word for word.
     same_words = (
-        (recall[best] > _WHOLE)
-        & (precision[best] > _WHOLE)
+        (matrix[:, 0] > _WHOLE)
+        & (matrix[:, 1] > _WHOLE)
         & (query.known == query.total)
-        & (information[chosen] >= min_information)
+        & (information_chosen >= min_information)
     )
     candidates: list[Candidate] = []
-    for k, entry in enumerate(ordered):
-        is_exact = entry == exact or bool(same_words[k])
-        value = float(confidence[k])
-        candidates.append(
-            Candidate(
-                entry,
-                float(information[entry]),
-                Features(*matrix[k].tolist()),
-                max(value, EXACT_CONFIDENCE) if is_exact else value,
-                is_exact,
-            )
-        )
+    columns = zip(
+        ordered,
+        information_chosen.tolist(),
+        matrix.tolist(),
+        confidence.tolist(),
+        same_words.tolist(),
+        strict=True,
+    )
+    for entry, info, row, value, same in columns:
+        is_exact = entry == exact or same
+        confident = max(value, EXACT_CONFIDENCE) if is_exact else value
+        candidates.append(Candidate(entry, info, Features(*row), confident, is_exact))
     candidates.sort(key=lambda c: (c.index != exact, not c.exact, -c.confidence))
     return candidates
 
@@ -290,36 +312,27 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _fuzzy_candidates(sums: list[_TierSums], query: Query) -> list[int]:
-    """The entries of the phrasings most like the question (rapidfuzz), over every tier."""
-    if not query.fuzzy:
-        return []
+def _fuzzy_candidates(sums: list[_TierSums]) -> list[int]:
+    """The entries of the phrasings most like the question (rapidfuzz), over every tier:
+    the best FUZZY_CANDIDATES at or above the cutoff, ties in phrasing order (as
+    rapidfuzz's process.extract keeps them)."""
     found: list[tuple[float, int, int]] = []  # (score, tier, entry)
     for position, part in enumerate(sums):
-        if part.tier.all_fuzzy is None:
+        scan = part.scan
+        if scan is None:
             continue
-        for _, similarity, row in process.extract(
-            query.fuzzy,
-            part.tier.all_fuzzy,
-            scorer=fuzz.ratio,
-            limit=FUZZY_CANDIDATES,
-            score_cutoff=_FUZZY_SCAN_CUTOFF,
-        ):
-            found.append((similarity, position, part.first + int(part.tier.owner[row])))
+        kept = np.flatnonzero(scan >= _FUZZY_SCAN_CUTOFF)
+        best = kept[np.argsort(-scan[kept], kind="stable")[:FUZZY_CANDIDATES]]
+        owners = part.tier.owner[best]
+        found.extend(
+            (score, position, part.first + owner)
+            for score, owner in zip(scan[best].tolist(), owners.tolist(), strict=True)
+        )
     if len(sums) > 1:
         # The best over all tiers, as one scan over them all would keep them.
         found.sort(key=lambda hit: (-hit[0], hit[1]))
         found = found[:FUZZY_CANDIDATES]
     return [entry for _, _, entry in found]
-
-
-def _grounding(tier: EntryTier, query: Query, entry: int) -> float:
-    """The share of the question's known weight that the entry's answer stands on."""
-    matched = 0.0
-    for stem, weight in query.weights.items():
-        if tier.grounded(entry, stem):
-            matched += weight * query.credit[stem]
-    return matched / query.known
 
 
 def rank_sentences(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 
@@ -194,10 +194,24 @@ class Index:
         mass: np.ndarray = self.phrasing_mass[rows]
         return mass
 
-    def grounded(self, index: int, stem: str) -> bool:
-        """Whether an entry's answer stands on a stem (see `grounds`)."""
-        term = self.term_id.get(stem)
-        return term is not None and term in self.grounds(index)
+    def grounding(self, entries: Sequence[int], query: Query) -> list[float]:
+        """For each entry, the share of the question's known weight that its answer stands
+        on (see `grounds`)."""
+        credit = query.credit
+        weights = [
+            (self.term_id.get(stem), weight * credit[stem])
+            for stem, weight in query.weights.items()
+            if credit[stem] > 0
+        ]
+        shares: list[float] = []
+        for index in entries:
+            grounds = self.grounds(index)
+            matched = 0.0
+            for term, weight in weights:
+                if term in grounds:
+                    matched += weight
+            shares.append(matched / query.known)
+        return shares
 
     def weight(self, stem: str) -> float:
         """A stem's rarity; a stem the knowledge base never uses weighs the most."""

@@ -18,7 +18,7 @@ re-weighs get a per-server correction of their IDF mass (`_MassPatch`).
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -136,9 +136,9 @@ class ShippedTier:
         """The shipped entry the question repeats word for word, if any."""
         return self._index.exact_among(query, candidates)
 
-    def grounded(self, index: int, stem: str) -> bool:
-        """Whether a shipped entry's answer stands on a stem."""
-        return self._index.grounded(index, stem)
+    def grounding(self, entries: Sequence[int], query: Query) -> list[float]:
+        """The share of the question's weight each shipped entry's answer stands on."""
+        return self._index.grounding(entries, query)
 
 
 class Overlay:
@@ -242,6 +242,17 @@ class Overlay:
     def exact_among(self, query: Query, candidates: set[int]) -> int | None:
         """The server entry the question repeats word for word, if any."""
         return self._exact.get(query.words)
+
+    def grounding(self, entries: Sequence[int], query: Query) -> list[float]:
+        """The share of the question's known weight each server entry's answer stands on."""
+        shares: list[float] = []
+        for index in entries:
+            matched = 0.0
+            for stem, weight in query.weights.items():
+                if self.grounded(index, stem):
+                    matched += weight * query.credit[stem]
+            shares.append(matched / query.known)
+        return shares
 
     def grounded(self, index: int, stem: str) -> bool:
         """Whether a server entry's answer stands on a stem: its main question, answer and
