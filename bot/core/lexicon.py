@@ -86,6 +86,7 @@ CHATTER = word_set(
     anybody wondering wonder curious confused bruh bro dude omg wtf tho though honestly
     seriously rn atm tmrw tmr yday dunno lemme gimme wanna gonna gotta smth sth rly really
     quick quickly ok okay pls plz please hey hi hello yo q qs per according sorry dumb
+    nah nope yep yup yea
     """
 )
 STOPWORDS = STOPWORDS | CHATTER

@@ -502,3 +502,21 @@ def test_a_question_naming_only_a_country_of_the_article_is_too_vague(
     matcher: Matcher, question: str
 ) -> None:
     assert not matcher.reply(question).answered
+
+
+@pytest.mark.parametrize(
+    ("tagged", "plain"),
+    [
+        ("will the ncg meet often, yep or nope?", "will the ncg meet often?"),
+        (
+            "is the writer behind the alliance update or nah",
+            "is the writer behind the alliance update",
+        ),
+    ],
+)
+def test_a_yes_no_tag_names_nothing(matcher: Matcher, tagged: str, plain: str) -> None:
+    def ranked(text: str) -> list[tuple[int, float]]:
+        return [(c.index, round(c.confidence, 9)) for c in matcher.rank(text)[0]]
+
+    assert ranked(tagged) == ranked(plain)
+    assert ranked(plain)
