@@ -6,7 +6,9 @@ The package reads as its pipeline:
 - `index`: which content stems every phrasing, entry and article sentence contains (numpy);
 - `features`: the named evidence that a candidate answers (recall, precision, grounding...);
 - `calibration`: the stored logistic weights that turn the evidence into a confidence;
-- `policy`: answer, suggest or decline; the chat gate; the article fallback.
+- `policy`: answer, suggest or decline; the chat gate; the article fallback;
+- `meta`: a question about the article itself (its author, title, date...) is matched as
+  that facet's plain question.
 
 `Matcher` (in `pipeline`) puts them together.
 """

@@ -18,6 +18,7 @@ from .details import FRAME_WORDS, Detail, EntryText, answers_kind, asked_detail,
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul, is_korean_question
+from .meta import article_facet
 from .overlay import Overlay, needs_full_index
 from .policy import Asked, MatchSettings, Policy, asked_in, names_a_topic
 from .semantic import SemanticModel
@@ -92,7 +93,9 @@ class Matcher:
         return server
 
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
-        """Entries and article sentences considered for a question, best first."""
+        """Entries and article sentences considered for a question, best first: the lexical
+        ranking of the text as written, which the calibration learns from (`reply` first
+        routes a question about the article itself to its facet's plain question)."""
         _, entries, sentences = self._ranked(question)
         return entries, sentences()
 
@@ -250,6 +253,11 @@ class Matcher:
                 # before it, and names no topic of its own.
                 joined = f"{attempts[number - 1].text}, {attempt.own}"
                 attempt = Asked(joined, joined)
+            facet = article_facet(attempt.text)
+            if facet is not None:
+                # About the article itself ("whos the author of the piece"): matched as
+                # that facet's plain question (see meta).
+                attempt = Asked(facet.question, facet.question)
             query, entries, sentences = self._ranked(attempt.text)
             # Every word of a bare topic must be known: "seoul in spring" is not a topic.
             sure = bool(entries) and entries[0].features.unknown == 0

@@ -1,0 +1,116 @@
+"""Questions about the article itself: recognised by facet, answered from the article-level
+entries, and only when the question names nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.matcher import Matcher
+from bot.core.matching.meta import FACETS, article_facet
+from bot.core.models import KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def matcher(shipped_kb: KnowledgeBase) -> Matcher:
+    return Matcher(shipped_kb)
+
+
+@pytest.mark.parametrize(
+    ("question", "facet"),
+    [
+        ("who authored this essay?", "author"),
+        ("the write-up has no byline right?", "author"),
+        ("who's it by", "author"),
+        ("blogger name?", "author"),
+        ("whats the column's headline", "title"),
+        ("what is the op ed titled lol", "title"),
+        ("name of the blog?", "title"),
+        ("what date did the essay go up", None),  # "go up": a verb it does not know
+        ("when was the column posted", "date"),
+        ("what month is this piece from", "date"),
+        ("when did the write-up come out", "date"),
+        ("where did this blog post run", "source"),
+        ("url for the op-ed?", "source"),
+        ("how does the essay wrap up", "conclusion"),
+        ("is this piece biased", "kind"),
+        ("what sort of text is this", "kind"),
+        ("is it an editorial", "kind"),
+        ("what is the column arguing", "argument"),
+        ("the blog's thesis?", "argument"),
+        ("what is this essay about", "summary"),
+        ("quick recap of the post", "summary"),
+    ],
+)
+def test_facets_of_the_article(question: str, facet: str | None) -> None:
+    found = article_facet(question)
+    assert (found.name if found else None) == facet
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the article we were reading in class, who wrote it",
+        "who wrote the piece u linked earlier",
+        "whats the title of the post someone shared here",
+    ],
+)
+def test_a_clause_pointing_at_the_article_in_chat_is_not_a_topic(question: str) -> None:
+    assert article_facet(question) is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who wrote the joint declaration",  # a topic of the article, not the article
+        "what does the author think of japan",
+        "what does the author think",  # the author's view: the usual matching
+        "how old is the writer",  # the author's age, not the article's
+        "what year is it",
+        "when was it",  # "it" could be anything said before
+        "what are the new bases called",
+        "what about it",
+        "whats the central question of the piece",  # paragraph 7, not the argument
+        "is the piece good",
+        "",
+    ],
+)
+def test_a_question_naming_anything_else_is_not_about_the_article(question: str) -> None:
+    assert article_facet(question) is None
+
+
+def test_every_facet_question_is_answered_by_its_own_entry(
+    matcher: Matcher, shipped_kb: KnowledgeBase
+) -> None:
+    for name, facet in FACETS.items():
+        reply = matcher.reply(facet.question)
+        assert reply.answered, name
+        entry = shipped_kb.by_id[reply.entry_id or ""]
+        assert facet.question in (entry.question, *entry.alternates), name
+
+
+@pytest.mark.parametrize("chat", [False, True])
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("whos the writer of the blog post lol", "does not name"),
+        ("any byline on the essay?", "does not name"),
+        ("whats the name of the piece we're talking about", "Renew their Vows"),
+        ("headline of the write-up?", "Renew their Vows"),
+        ("when did the op-ed come out", "April 26, 2023"),
+        ("what date was the column posted", "April 26, 2023"),
+    ],
+)
+def test_members_wording_gets_the_article_level_answer(
+    matcher: Matcher, question: str, expect: str, chat: bool
+) -> None:
+    reply = matcher.reply(question, chat=chat)
+    assert reply.answered and reply.answer is not None
+    assert expect in reply.answer
+    assert reply.question == question
+
+
+def test_rank_stays_the_lexical_ranking_of_the_text(matcher: Matcher) -> None:
+    # The calibration learns from rank(): it sees the words as written, not the facet's.
+    written, _ = matcher.rank("whos the writer of the blog post lol")
+    plain, _ = matcher.rank(FACETS["author"].question)
+    assert not written[0].exact and plain[0].exact
