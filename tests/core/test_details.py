@@ -184,3 +184,29 @@ def test_a_noun_phrase_that_names_nothing_else_or_the_article_itself_asks_no_det
     assert asked_detail("whats the name of the website") is None
     # A noun inside a sentence is no detail question.
     assert asked_detail("the date of the vote matters why") is None
+
+
+_CLINIC = [
+    "The clinic will expand its services to the northern villages over time.",
+    "Last year the clinic hired two nurses, the report says.",
+]
+
+
+def test_concretely_asks_for_the_particular_items_a_list_gives() -> None:
+    detail = asked_detail("what is the clinic doing for the villages, concretely")
+    assert detail is not None and detail.kind == "specifics"
+    assert detail.phrase() == "the specifics"
+    assert not _gives("what is the clinic doing for the villages, concretely", _CLINIC)
+    listed = ["The clinic will add services, including a pharmacy and night shifts, in the north."]
+    assert _gives("clinic services in the north, specifics?", listed)
+
+
+def test_is_there_a_timeline_needs_a_time_next_to_the_thing_scheduled() -> None:
+    detail = asked_detail("is there a timeline for the expansion to the villages")
+    assert detail is not None and detail.kind == "time" and detail.about == "expansion"
+    # "Last year" dates the hiring, not the expansion.
+    assert not _gives("is there a timeline for the expansion to the villages", _CLINIC)
+    dated = ["The clinic's expansion to the villages starts next month."]
+    assert _gives("is there a timeline for the expansion to the villages", dated)
+    # A timeline of events asks for them in order, not whether one is set.
+    assert asked_detail("whats the timeline of the clinic stuff") is None

@@ -90,6 +90,8 @@ _EVIDENCE: Mapping[str, re.Pattern[str]] = {
         r"|prais(?:e|ed|es))\b"
     ),
     "later": re.compile(r"\b(?:eventually|later|afterwards?|subsequently|led|since then)\b"),
+    # The items themselves: a list ("including X, Y and Z", "First, ... Second, ...").
+    "specifics": re.compile(r"\b(?:including|includes|include|such as|namely|first|second)\b|:"),
 }
 # Kinds whose evidence must stand next to what the question names (a number of *what*).
 _NEAR_KINDS = frozenset({"age", "duration", "number", "percent", "cost", "reaction"})
@@ -181,6 +183,7 @@ class Detail:
             "place": "where",
             "reaction": "how others reacted",
             "later": "what happened afterwards",
+            "specifics": "the specifics",
         }.get(self.kind, "that")
 
 
@@ -276,6 +279,14 @@ _PRECISE_FREQUENCY = re.compile(
     rf"|every \w+|twice|once a|{_NUMBER} times|per (?:year|month|week|day))\b"
 )
 _NAME_Q = re.compile(r" (?:name|named|called) ")
+# "..., concretely", "specifics?": the particular measures or items, not the gist.
+_CONCRETELY = re.compile(r" (?:concretely|specifics|in concrete terms|in practice) ")
+# "is there a timeline for X", "does X have a deadline": whether X is scheduled, which a time
+# next to X must say. ("what's the timeline of X" asks for the events in order.)
+_TIMELINE = re.compile(r"^ (?:is|are|was|were|r) there |^ (?:does|do|did|will) [\w ]{1,30} have ")
+_TIMELINE_NOUN = re.compile(
+    r" (?:timeline|timeframe|time frame|schedule|deadline|date|dates) (?:for |of )?"
+)
 # A question that is only a noun phrase naming its detail, with no question word: "exact year
 # the X happened?", "date of the Y?", "names of the Z?". The noun must open the question or
 # follow "exact"/"precise", so that "the date of X" inside a sentence does not count.
@@ -334,6 +345,8 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("year")
     if _WHEN.search(text):
         return Detail("time")
+    if _TIMELINE.search(text) and (match := _TIMELINE_NOUN.search(text)):
+        return Detail("time", _head(words, len(text[: match.end()].split())))
     party = _PARTY.search(text)
     if party is not None:
         who = (party.group("asking") or party.group("yesno") or "").split()
@@ -389,6 +402,8 @@ def asked_detail(question: str) -> Detail | None:
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
             return Detail("name", *_phrase(words, index + 1))
+    if _CONCRETELY.search(text):
+        return Detail("specifics")
     if _SPECIFICALLY.intersection(words) and words[0] in _WHICH:
         # "what were the initiatives, specifically": the items themselves.
         start = next((i for i, w in enumerate(words) if i and w not in STOPWORDS), len(words))
@@ -614,11 +629,14 @@ def _found(
         for match in pattern.finditer(text.lowered[i])
         if kind != "time" or (match["era"] or match["event"] or "") not in question_words
     ]
-    if kind not in _NEAR_KINDS or not near:
+    # A time must stand near the thing whose timeline is asked ("a timeline for the
+    # outreach"), not anywhere in a sentence on the topic.
+    timed = kind == "time" and bool(about)
+    if (kind not in _NEAR_KINDS and not timed) or not near:
         return bool(matches)
     # The evidence must stand near a word of the question (an age of *what*), or, for a
     # reaction, near the party whose reaction is asked ("how did X respond").
-    anchor_stems = about if kind == "reaction" and about else near
+    anchor_stems = about if kind in ("reaction", "time") and about else near
     anchors = [k for k, s in enumerate(stems) if s in anchor_stems]
     for match in matches:
         at = len(_TOKEN.findall(text.lowered[i][: match.start()]))
