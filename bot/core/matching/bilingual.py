@@ -33,6 +33,8 @@ __all__ = ["KOREAN_MAX_CHARS", "KoreanMatcher", "KoreanSettings", "Scores"]
 # English words), and what the encoder reads in under 10 ms a question on 2 busy cores
 # (its time grows with the length: ~6 ms at 160 characters, ~19 ms at 600).
 KOREAN_MAX_CHARS = 160
+# Concepts whose per-entry shares are remembered (the glossary has a few hundred).
+_SHARES_CACHE = 4096
 # Question sentences of a message read on their own besides the whole (each costs an encoding).
 MAX_QUESTION_SENTENCES = 2
 
@@ -187,6 +189,7 @@ class KoreanMatcher:
         self._vectors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._texts = [_stems(self._english(e)) for e in kb.entries]
         self._counts: dict[_Concept, int] = {}
+        self._shares: dict[_Concept, np.ndarray] = {}
 
     @staticmethod
     def _english(entry: Entry) -> str:
@@ -219,6 +222,24 @@ class KoreanMatcher:
             self._counts[concept] = count
         return count
 
+    def _named_in(self, concept: _Concept) -> np.ndarray:
+        """How much of a concept each entry names (its best spelling's share of stems),
+        cached: the glossary's concepts recur from question to question."""
+        shares = self._shares.get(concept)
+        if shares is None:
+            shares = np.fromiter(
+                (
+                    max(sum(s in text for s in spelling) / len(spelling) for spelling in concept)
+                    for text in self._texts
+                ),
+                dtype=np.float32,
+                count=len(self._texts),
+            )
+            if len(self._shares) >= _SHARES_CACHE:
+                self._shares.clear()
+            self._shares[concept] = shares
+        return shares
+
     def _weight(self, concept: _Concept) -> float:
         """Rarity of a concept: how few entries name it in any of its spellings (an IDF)."""
         return max(0.3, math.log((len(self._texts) + 1) / (1 + self._count(concept))))
@@ -232,12 +253,13 @@ class KoreanMatcher:
         owners, phrasings, bodies, sources = vectors
         settings = self.settings
         best = np.full(len(self.kb.entries), -1.0, dtype=np.float32)
-        np.maximum.at(best, owners, phrasings @ query)
-        similarity = (
-            best
-            + settings.answer_weight * (bodies @ query)
-            + settings.source_weight * (sources @ query)
-        ) / (1 + settings.answer_weight + settings.source_weight)
+        with self._model.one_thread():
+            np.maximum.at(best, owners, phrasings @ query)
+            similarity = (
+                best
+                + settings.answer_weight * (bodies @ query)
+                + settings.source_weight * (sources @ query)
+            ) / (1 + settings.answer_weight + settings.source_weight)
 
         analysis = analyse(question)
         synonyms = self.kb.synonyms
@@ -266,14 +288,7 @@ class KoreanMatcher:
         for concept in dict.fromkeys(named):
             weight = self._weight(concept)
             total += weight
-            evidence += weight * np.fromiter(
-                (
-                    max(sum(s in text for s in spelling) / len(spelling) for spelling in concept)
-                    for text in self._texts
-                ),
-                dtype=np.float32,
-                count=len(self._texts),
-            )
+            evidence += weight * self._named_in(concept)
         if total:
             evidence /= total
         named_stems = frozenset(s for concept in named for spelling in concept for s in spelling)

@@ -19,6 +19,7 @@ is reported once; callers then go on without it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -341,6 +342,7 @@ class SemanticModel:
         self._failed = False
         self._lock = threading.Lock()
         self.vectors = VectorCache(cache_dir / "vectors.npz" if cache_dir is not None else None)
+        self._limiter: Any = None  # threadpoolctl's limit, found on first use
 
     def encoder(self) -> Encoder | None:
         """The loaded encoder, loading it now if needed; None when it cannot load."""
@@ -365,6 +367,19 @@ class SemanticModel:
         if encoder is None:
             return None
         return self.vectors.vectors(texts, encoder)
+
+    def one_thread(self) -> contextlib.AbstractContextManager[object]:
+        """BLAS limited to ENCODER_THREADS while a question's vector is compared with the
+        knowledge base's (a matrix product): on 2 busy cores a second BLAS thread waits for
+        a core, and a Korean question took twice as long (p50 16 ms against 8 ms)."""
+        if self._limiter is None:
+            self._limiter = _thread_limiter() or False
+        if self._limiter is False:
+            return contextlib.nullcontext()
+        limit: contextlib.AbstractContextManager[object] = self._limiter(
+            limits=ENCODER_THREADS, user_api="blas"
+        )
+        return limit
 
     def encode_question(self, question: str) -> np.ndarray | None:
         """The vector of one question (not cached); None without a model."""
