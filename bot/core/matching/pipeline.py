@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -44,9 +45,10 @@ class Matcher:
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.calibration = calibration or default_calibration()
-        self._index = Index(kb, Analyser({**GENERAL_SYNONYMS, **kb.synonyms}))
+        self._built: Index | None = None  # the English index, built on first use
+        self._build_lock = threading.Lock()
         self._overlay: Overlay | None = None
-        self._policy = Policy(kb, self.settings, self._index.sentences)
+        self._policy = Policy(kb, self.settings, kb.article.sentences())
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
         self._semantic = semantic
         self._korean: KoreanMatcher | None = None  # built on the first Korean question
@@ -82,7 +84,8 @@ class Matcher:
         server.kb = kb
         server.settings = self.settings
         server.calibration = self.calibration
-        server._index = self._index
+        server._built = self._index
+        server._build_lock = threading.Lock()
         server._overlay = Overlay(self._index, tuple(entries), analyser)
         server._policy = Policy(kb, self.settings, self._index.sentences)
         server._search_choices = None
@@ -91,6 +94,19 @@ class Matcher:
         # The shipped entries keep their indexes and read the same paragraphs.
         server._entry_texts = dict(self._entry_texts)
         return server
+
+    @property
+    def _index(self) -> Index:
+        """The English index, built on first use: a process that only answers a Korean
+        question (`faqbot ask` in Korean) never needs it (0.1 s of its start)."""
+        index = self._built
+        if index is None:
+            with self._build_lock:
+                if self._built is None:
+                    kb = self.kb
+                    self._built = Index(kb, Analyser({**GENERAL_SYNONYMS, **kb.synonyms}))
+                index = self._built
+        return index
 
     def rank(self, question: str) -> tuple[list[Candidate], list[Candidate]]:
         """Entries and article sentences considered for a question, best first: the lexical
