@@ -9,7 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.evaluation import load_eval_set, run_eval
+from bot.core.lexicon import GENERAL_SYNONYMS, STOPWORDS
 from bot.core.matcher import Matcher, MatchSettings, is_question
+from bot.core.matching.analysis import Analyser
 from bot.core.matching.details import asked_detail
 from bot.core.matching.policy import names_a_topic, questions_in
 from bot.core.models import Entry, KnowledgeBase, Reply, Source
@@ -520,3 +522,22 @@ def test_a_yes_no_tag_names_nothing(matcher: Matcher, tagged: str, plain: str) -
 
     assert ranked(tagged) == ranked(plain)
     assert ranked(plain)
+
+
+def _content_stems(text: str) -> set[str]:
+    analyser = Analyser(GENERAL_SYNONYMS)
+    words = analyser.expand(normalize(text).split())
+    return {analyser.stem(w) for w, _ in words if w not in STOPWORDS}
+
+
+@pytest.mark.parametrize(
+    ("idiom", "plain"),
+    [
+        ("what still needs doing on the alliance", "what is left on the alliance"),
+        ("which steps need to be done next", "which steps are left next"),
+        ("will the fears go away", "will the fears disappear"),
+        ("do the concerns vanish with this", "do the concerns disappear with this"),
+    ],
+)
+def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
+    assert _content_stems(idiom) == _content_stems(plain) != set()
