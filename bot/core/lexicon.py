@@ -62,7 +62,7 @@ STOPWORDS = word_set(
     """
     a an the and or but if then than so as of at by for with about against between into
     through during before after above below to from up down in out on off over under again
-    further once here there all any both each few more most some such nor not only own
+    further once here there all any both each few more most some such nor not only
     too very s t just now also even ever still yet really actually basically exactly i
     me my myself we our ours ourselves you your yours yourself yourselves he him his himself
     she her hers herself it its itself they them their theirs themselves this that these

@@ -541,3 +541,11 @@ def _content_stems(text: str) -> set[str]:
 )
 def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
     assert _content_stems(idiom) == _content_stems(plain) != set()
+
+
+@pytest.mark.parametrize(
+    "question", ["would seoul like a bomb of its own", "could korea end up with a bomb of its own"]
+)
+def test_own_names_what_is_owned(matcher: Matcher, question: str) -> None:
+    # "its own" is what the article's nuclear debate is about, so it is a word that counts.
+    assert matcher.reply(question).entry_id == "south-korea-own-nukes"
