@@ -549,3 +549,16 @@ def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) 
 def test_own_names_what_is_owned(matcher: Matcher, question: str) -> None:
     # "its own" is what the article's nuclear debate is about, so it is a word that counts.
     assert matcher.reply(question).entry_id == "south-korea-own-nukes"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("so the declaration fixes everything?", "concerns-wont-go-away"),
+        ("is the korea pact part of a bigger trend in asia", "indo-pacific-deals"),
+    ],
+)
+def test_whether_the_deal_settles_everything_or_is_one_of_many(
+    matcher: Matcher, question: str, entry: str
+) -> None:
+    assert matcher.reply(question).entry_id == entry
