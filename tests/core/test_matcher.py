@@ -537,6 +537,7 @@ def _content_stems(text: str) -> set[str]:
         ("which steps need to be done next", "which steps are left next"),
         ("will the fears go away", "will the fears disappear"),
         ("do the concerns vanish with this", "do the concerns disappear with this"),
+        ("is the columnist bullish or skeptical", "is the columnist optimistic or pessimistic"),
     ],
 )
 def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
