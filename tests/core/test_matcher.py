@@ -563,3 +563,17 @@ def test_whether_the_deal_settles_everything_or_is_one_of_many(
     matcher: Matcher, question: str, entry: str
 ) -> None:
     assert matcher.reply(question).entry_id == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("is the author optimistic about how it turns out", "article-conclusion"),
+        ("what tone does the op-ed strike", "article-opinion-piece"),
+    ],
+)
+def test_the_authors_mood_is_answered_by_an_answer_that_names_it(
+    matcher: Matcher, question: str, entry: str
+) -> None:
+    reply = matcher.reply(question)
+    assert reply.entry_id == entry and reply.score >= 80
