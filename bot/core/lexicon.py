@@ -191,6 +191,8 @@ GENERAL_SYNONYMS: dict[str, str] = {
     "vanishes": "disappear",
     "vanished": "disappear",
     # plain-English words for what the article or FAQ says in other words
+    "first step": "start",
+    "first steps": "start",
     "vibe": "tone",
     "vibes": "tone",
     "hopeful": "optimistic",

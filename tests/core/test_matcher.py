@@ -538,6 +538,7 @@ def _content_stems(text: str) -> set[str]:
         ("will the fears go away", "will the fears disappear"),
         ("do the concerns vanish with this", "do the concerns disappear with this"),
         ("is the columnist bullish or skeptical", "is the columnist optimistic or pessimistic"),
+        ("is it only a first step", "is it only a start"),
     ],
 )
 def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
