@@ -39,6 +39,13 @@ def matcher(shipped_kb: KnowledgeBase) -> Matcher:
         ("the blog's thesis?", "argument"),
         ("what is this essay about", "summary"),
         ("quick recap of the post", "summary"),
+        ("gist of the essay in a few words?", "summary"),
+        ("who wrote this thing", "author"),
+        ("is the columnist a professor or a journalist", "author"),
+        ("was the op-ed written by an expert", "author"),
+        ("does the blog mention who wrote it", "author"),
+        ("what does the headline say", "title"),
+        ("is the essay outdated", "date"),
     ],
 )
 def test_facets_of_the_article(question: str, facet: str | None) -> None:
@@ -71,11 +78,27 @@ def test_a_clause_pointing_at_the_article_in_chat_is_not_a_topic(question: str) 
         "what about it",
         "whats the central question of the piece",  # paragraph 7, not the argument
         "is the piece good",
+        "is this a thing",
+        "what does the author say",  # the author's view
+        "is the author a fan of the deal",
         "",
     ],
 )
 def test_a_question_naming_anything_else_is_not_about_the_article(question: str) -> None:
     assert article_facet(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "facet"),
+    [
+        ("headline & date of the essay?", "title"),
+        ("date and headline of the essay?", "date"),
+        ("who wrote the column plus where was it published", "author"),
+    ],
+)
+def test_two_facets_asked_together_give_the_first(question: str, facet: str) -> None:
+    found = article_facet(question)
+    assert found is not None and found.name == facet
 
 
 def test_every_facet_question_is_answered_by_its_own_entry(

@@ -60,11 +60,16 @@ _PHRASES = (
     (re.compile(r"\b(?:sum|sums|summed) (?:it )?up\b"), "summary"),
     (re.compile(r"\btl dr\b"), "tldr"),
     (re.compile(r"\bin (?:short|brief|a nutshell)\b"), "summary"),
+    (
+        re.compile(r"\bin (?:one|a|1|two|2|three|3|a few|few) (?:lines?|sentences?|words?)\b"),
+        "summary",
+    ),
     (re.compile(r"\b(?:wrap|wraps|wrapped|sign|signs) (?:it )?(?:up|off)\b"), "ends"),
     (re.compile(r"\bbottom line\b"), "conclusion"),
     (re.compile(r"\bhow old\b"), "howold"),
     (re.compile(r"\b(?:what|which) (?:kind|sort|type) of\b"), "what type"),
     (re.compile(r"\bone sided\b"), "biased"),
+    (re.compile(r"\bthink tanks?\b"), "thinktank"),
 )
 
 # A clause that points at the article by where it is in the chat: "(the post) we're
@@ -83,8 +88,10 @@ _POINTER = re.compile(
 # The article, by a noun ("the piece"), and by a pointer ("this", "it").
 _NOUNS = word_set(
     """article articles piece post blogpost blog writeup oped essay column story text
-    editorial commentary newsstory report paper read"""
+    editorial commentary newsstory report paper read thing"""
 )
+# The nouns that name a kind of piece ("is this an op-ed"; not "is this a thing").
+_KINDS_OF_PIECE = _NOUNS - word_set("text paper read thing")
 _POINTERS = word_set("this it here")
 
 # The cues of each facet. A cue marked self-sufficient asks about the article on its own
@@ -96,7 +103,8 @@ _NAME = word_set("name named")
 _DATE = word_set(
     """date dated when whens day year month howold recent recently
     january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec 2022 2023 2024"""
+    jan feb mar apr jun jul aug sep sept oct nov dec 2022 2023 2024 old older newer
+    outdated"""
 )
 _DATE_SELF = word_set("date dated")
 # The verbs of putting the article out: with "when" they ask its date, with "where" its
@@ -138,6 +146,15 @@ _AUTHOR = word_set(
 )
 # "who" with one of these asks for the author ("who wrote it", "who is it by").
 _AUTHOR_WITH_WHO = word_set("wrote write writes written penned behind by")
+# Who the author is ("some think tank guy?", "a man or a woman"): asked of the author only.
+_IDENTITY = word_set(
+    """man woman guy girl lady dude male female gender person expert academic professor
+    prof scholar researcher thinktank official diplomat anonymous famous
+    american korean"""
+)
+# Verbs of saying: "does it say who wrote it" asks for the author, "what does the author
+# say" asks for the argument (the usual matching).
+_SAYING = word_set("say says said tell tells mention mentions")
 # Asking for a person's age, not the article's ("how old is the author").
 _AGE = word_set("howold old age born young")
 
@@ -150,7 +167,7 @@ _FILLERS = (
         happened go goes going went get gets got getting need needs against between before
         after over under more most only own nor few both each such very too further
         once down off during through into up out explain explains describe describes
-        described talk talks talking like kind sort lot lots thing things stuff something
+        described talk talks talking like kind sort lot lots things stuff something
         anything good great nice cool question questions q qs"""
     )
 ) | word_set(
@@ -163,30 +180,57 @@ _FILLERS = (
 @lru_cache(maxsize=4096)
 def article_facet(question: str) -> ArticleFacet | None:
     """The facet of the article a question asks about, when it names nothing else."""
-    text = normalize(question[:MAX_QUERY_CHARS])
-    for pattern, word in _PHRASES:
-        text = pattern.sub(word, text)
+    text = _phrased(normalize(question[:MAX_QUERY_CHARS]))
     words = _POINTER.sub(" ", text).split()
     if not words or any(w not in _KNOWN for w in words):
         return None
     name = _facet_of(words)
+    # Two facets asked together ("name of the article + date pls"): the first one asked.
+    first = _JOINED.split(question[:MAX_QUERY_CHARS].casefold(), maxsplit=1)[0]
+    if name is not None and first != question[:MAX_QUERY_CHARS].casefold():
+        before = _POINTER.sub(" ", _phrased(normalize(first))).split()
+        if before and before != words:
+            name = _facet_of(before, context=words) or name
     return FACETS[name] if name is not None else None
 
 
-def _facet_of(words: list[str]) -> str | None:
+def _phrased(text: str) -> str:
+    """A normalised text with the phrases of _PHRASES read as one word."""
+    for pattern, word in _PHRASES:
+        text = pattern.sub(word, text)
+    return text
+
+
+# Where a question joins two facets: "+", "&", "and", "plus".
+_JOINED = re.compile(r"\s*[+&]\s*|\s+(?:and|plus|n)\s+")
+
+
+def _facet_of(words: list[str], context: list[str] | None = None) -> str | None:
     """The facet the cues ask about (the most specific first), or None.
 
     A facet that is named but not asked clearly enough gives None, not a weaker facet:
-    "final verdict of the author?" is no question of who the author is.
+    "final verdict of the author?" is no question of who the author is. `context`: the
+    whole question, when `words` is its first part (what it points at counts).
     """
     present = frozenset(words)
-    named = bool(present & _NOUNS)  # "the piece", "this blog post"
-    this = named or bool(present & {"this", "here"})  # "when was this"
+    around = present | frozenset(context or ())
+    named = bool(around & _NOUNS)  # "the piece", "this blog post"
+    this = named or bool(around & {"this", "here"})  # "when was this"
     publishing = bool(present & _PUBLISHING)
     who = bool(present & {"who", "whos", "whom", "whose"})
-    person = bool(present & _AUTHOR) or (who and bool(present & _AUTHOR_WITH_WHO))
+    written_by = "by" in present and bool(present & _AUTHOR_WITH_WHO - {"by"})
+    person = bool(present & _AUTHOR) or (who and bool(present & _AUTHOR_WITH_WHO)) or written_by
     # The article pointed at, or its author named ("how does the writer end it").
-    pointed = this or person or "it" in present
+    pointed = this or person or "it" in around
+    if present & _IDENTITY:
+        return "author" if person else None  # "is the writer some think tank guy"
+    if present & _SAYING:
+        # "does it say who wrote it", "what does the title say"; not "what does the author
+        # say", which asks for the author's view.
+        if person and (who or present & _NAME):
+            return "author"
+        if not present & (_TITLE | _CONCLUSION):
+            return None
     if present & _TITLE:
         return "title" if present & _TITLE_SELF or pointed else None
     if present & _DATE:
@@ -199,7 +243,7 @@ def _facet_of(words: list[str]) -> str | None:
         return None
     if present & _CONCLUSION:
         return "conclusion" if present & _CONCLUSION_SELF or pointed else None
-    if present & _KIND or (words[0] in _YES_NO and named and not person):
+    if present & _KIND or (words[0] in _YES_NO and present & _KINDS_OF_PIECE and not person):
         # "what type of post is this", "is the author neutral", "is this an op-ed".
         asks = words[0] in _YES_NO or bool(present & _KIND_SELF)
         return "kind" if asks and pointed else None
@@ -241,5 +285,7 @@ _KNOWN = (
     | _SUMMARY
     | _AUTHOR
     | _AGE
+    | _IDENTITY
+    | _SAYING
     | _FILLERS
 )
