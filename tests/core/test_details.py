@@ -210,3 +210,14 @@ def test_is_there_a_timeline_needs_a_time_next_to_the_thing_scheduled() -> None:
     assert _gives("is there a timeline for the expansion to the villages", dated)
     # A timeline of events asks for them in order, not whether one is set.
     assert asked_detail("whats the timeline of the clinic stuff") is None
+
+
+def test_a_when_after_another_question_word_joins_clauses() -> None:
+    # "why ... when ..." asks why; "when" only joins the two clauses.
+    assert asked_detail("why would the town want a bridge when the ferry already runs") is None
+    assert asked_detail("who did the mayor meet when she went to oslo") == asked_detail(
+        "who did the mayor meet"
+    )
+    # "... and when" and a "when" that opens the question still ask when.
+    assert asked_detail("what did the council agree and when") == asked_detail("when")
+    assert asked_detail("so when was the bridge opened, and why") is not None

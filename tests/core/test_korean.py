@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import format_reply
@@ -272,6 +272,7 @@ _MIXED = st.lists(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=st.one_of(_JAMO, _EMOJI, _MIXED), chat=st.booleans())
+@example(text="동맹R", chat=False)  # a lone "r" ("are") once sent this to the English matcher
 def test_odd_input_always_gets_a_decision(korean_matcher: Matcher, text: str, chat: bool) -> None:
     reply = korean_matcher.reply(text, chat=chat)
     assert reply.question == text

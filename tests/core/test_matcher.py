@@ -286,6 +286,18 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         # A numbered list, and ordinals, hold one question each.
         ("1) who is yoon 2) why did biden host marcos", ["who is yoon", "why did biden host"]),
         ("first who signed it, second why does japan care", ["who signed it", "why does"]),
+        # "and" before a question word starts a second question, whichever word it is.
+        ("whats the museum for and who paid for the roof", ["whats the museum", "who paid"]),
+        ("how big is the fleet and is the admiral named", ["how big", "is the admiral named"]),
+        # ...while a relative "who" after a comma does not.
+        ("ask the mayor, who runs the museum", []),
+        # After a comma, an auxiliary before "the ..." asks ("is the plan finished").
+        ("im confused, is the plan finished or not", ["is the plan finished"]),
+        ("the plan, the one from june, is the best", []),
+        # "according to the writer" names who should answer, before the question.
+        ("according to the writer is the plan finished", ["is the plan finished"]),
+        ("acc to the article, did the mayor agree", ["did the mayor agree"]),
+        ("according to my cousin the plan is finished", []),
     ],
 )
 def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) -> None:

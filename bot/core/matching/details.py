@@ -343,7 +343,7 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("day")
     if _WHAT_YEAR.search(text):
         return Detail("year")
-    if _WHEN.search(text):
+    if (match := _WHEN.search(text)) and not _joins_clauses(words, match.start()):
         return Detail("time")
     if _TIMELINE.search(text) and (match := _TIMELINE_NOUN.search(text)):
         return Detail("time", _head(words, len(text[: match.end()].split())))
@@ -409,6 +409,22 @@ def asked_detail(question: str) -> Detail | None:
         start = next((i for i, w in enumerate(words) if i and w not in STOPWORDS), len(words))
         return Detail("name", *_phrase(words, start))
     return None
+
+
+# Question words that, asked first, make a later "when" a conjunction: "why would seoul want
+# nukes when the us protects them" asks why, not when.
+_ASKING_FIRST = frozenset(_words("why what whats how hows who whos which where wheres"))
+
+
+def _joins_clauses(words: list[str], at: int) -> bool:
+    """Whether the "when" at character `at` of " words " joins two clauses of a question
+    asked by an earlier question word, rather than asking when ("..., and when")."""
+    index = len(" ".join(words)[:at].split())
+    if index >= len(words) or words[index] not in {"when", "whens"}:
+        return False  # "what time", "how long ago", "since when" ask the time
+    return words[index - 1 : index] not in (["and"], ["or"]) and bool(
+        _ASKING_FIRST.intersection(words[:index])
+    )
 
 
 def _role(words: list[str], start: int) -> tuple[str | None, tuple[str, ...]]:

@@ -329,8 +329,19 @@ def _english_question(message: str) -> str | None:
     if is_korean_question(" ".join(_HANGUL_RUN.findall(message))):
         return None
     english = _HANGUL_RUN.sub(" ", message)
-    asks = any(INTERROGATIVES.intersection(normalize(a.own).split()) for a in asked_in(english))
+    if sum(len(w) > 1 for w in normalize(english).split()) < _ENGLISH_WORDS:
+        return None  # "동맹R", "NCG 뭐야": Korean with an English word or two asks in Korean
+    asks = any(
+        len(w) > 1 and w in INTERROGATIVES  # "r" ("are") alone is too weak a sign
+        for a in asked_in(english)
+        for w in normalize(a.own).split()
+    )
     return english if asks else None
+
+
+# An English question around Korean chatter has at least this many words of two letters or
+# more ("what is it"; a lone "r" or "u" is no question).
+_ENGLISH_WORDS = 3
 
 
 _HANGUL_RUN = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]+")

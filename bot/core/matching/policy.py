@@ -78,8 +78,8 @@ _WH_CONTRACTED = frozenset({"whats", "wheres", "whens", "whos", "hows"})
 _LEAD_PAIRS = frozenset({("hold", "up"), ("hold", "on"), ("wait", "up")})
 # Where a sentence may hold a second question: a comma, or "and" before a question word.
 _COMMA = re.compile(
-    r",\s*|\s+and\s+(?=(?:how|what|whats|why|when|whens|where|who|whos|is|are|does|do|did|can"
-    r"|will|would)\b)"
+    r"(,\s*|\s+and\s+(?=(?:how|what|whats|why|when|whens|where|who|whos|is|are|does|do|did|can"
+    r"|will|would)\b))"
 )
 # Words that name nothing in a question about the article ("what does the article say").
 _GENERIC = frozenset({"article", "author", "writer", "piece", "text", "op", "ed", "oped"})
@@ -95,6 +95,8 @@ _AUXILIARIES = INTERROGATIVES - WH_WORDS
 _WHERE_WHEN = frozenset({"where", "wheres", "when", "whens"})
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
 _SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its"})
+_OPENS_WITH_SUBJECT = _DETERMINERS | {"this", "that"}
 
 
 def _words_of(clause: str) -> list[str]:
@@ -103,16 +105,32 @@ def _words_of(clause: str) -> list[str]:
 
 
 def _content(words: list[str]) -> list[str]:
-    """The words after any lead-in ("ok so", "lol", "quick one")."""
+    """The words after any lead-in ("ok so", "lol", "quick one", "according to the writer")."""
     start = 0
     while start < len(words):
         if words[start] in LEAD_INS:
             start += 1
         elif tuple(words[start : start + 2]) in _LEAD_PAIRS:
             start += 2
+        elif (source := _source_length(words[start:])) is not None:
+            start += source
         else:
             break
     return words[start:]
+
+
+# "according to the writer, is ...", "acc to the article ...", "per the author ...": who is
+# asked to answer, said before the question.
+_SOURCES = frozenset({"article", "author", "writer", "piece", "post", "blog", "text", "op"})
+
+
+def _source_length(words: list[str]) -> int | None:
+    """How many words a lead-in naming the article as the source takes, or None."""
+    k = 2 if words[:2] in (["according", "to"], ["acc", "to"]) else int(words[:1] == ["per"])
+    if not k:
+        return None
+    k += k < len(words) and words[k] in {"the", "this", "that"}
+    return k + 1 if k < len(words) and words[k] in _SOURCES else None
 
 
 def _opening(words: list[str]) -> int | None:
@@ -133,9 +151,14 @@ def _opening(words: list[str]) -> int | None:
     return None
 
 
-def _start(clause: str, *, after_comma: bool) -> int | None:
+def _start(
+    clause: str, *, after_comma: bool, after_and: bool = False, subject: bool = False
+) -> int | None:
     """Where the question of one clause of a message starts (a word index of the normalised
-    clause), or None when the clause does not ask anything."""
+    clause), or None when the clause does not ask anything. after_and: the clause follows
+    an "and" that comes before a question word ("what is x and is y named"), which starts a
+    second question whatever word it is. subject: the sentence opened with a noun phrase
+    that this clause may be the verb of ("the plan, ..., is the best")."""
     words = _words_of(clause)
     if not words or all(w in SMALL_TALK or w in LEAD_INS for w in words):
         return None
@@ -153,7 +176,7 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
     if first in _ORDINALS and len(body) > 1 and body[1] in INTERROGATIVES:
         return lead + 1  # "first what is the ncg, second who is yoon"
     if after_comma:
-        if first in _OPEN_AFTER_COMMA:
+        if first in _OPEN_AFTER_COMMA or (after_and and first in INTERROGATIVES):
             return lead
         pointer = len(body) == 3 and body[1] in _AUXILIARIES and body[2] in _POINTERS
         if first in WH_WORDS and pointer:
@@ -162,8 +185,10 @@ def _start(clause: str, *, after_comma: bool) -> int | None:
         # (as a relative clause they take a subject first: ", where he met the president").
         if first in _WHERE_WHEN and len(body) > 2 and body[1] in _AUXILIARIES:
             return lead
-        # ", is there a debate too": an auxiliary before its subject.
-        if first in _AUXILIARIES and len(body) > 1 and body[1] in _SUBJECTS:
+        # ", is there a debate too", ", is the question answered": an auxiliary before its
+        # subject.
+        subjects = _SUBJECTS if subject else _SUBJECTS | _DETERMINERS
+        if first in _AUXILIARIES and len(body) > 1 and body[1] in subjects:
             return lead
     elif first in INTERROGATIVES or first in REQUESTS:
         return lead
@@ -324,17 +349,26 @@ def asked_in(text: str) -> list[Asked]:
     for sentence in _SENTENCES.split(text[:MAX_QUERY_CHARS]):
         if not sentence or not sentence.strip():
             continue
-        parts: list[tuple[str, bool]] = []
-        for index, part in enumerate(_COMMA.split(_without_thanks(sentence))):
+        # A clause, whether it follows a comma, and whether that comma is an "and".
+        parts: list[tuple[str, bool, bool]] = []
+        pieces = _COMMA.split(_without_thanks(sentence))
+        # "the plan, the one from june, is the best": a sentence that opens with its subject
+        # may go on with its verb after a comma.
+        subject = bool(_OPENS_WITH_SUBJECT.intersection(_words_of(pieces[0])[:1]))
+        for index, part in enumerate(pieces[::2]):
             if index and _only_chatter(part):
                 continue  # "..., ty", "..., lol": nothing to match
-            if index and _start(part, after_comma=True) is not None:
-                parts.append((part, True))
+            joined = bool(index) and pieces[2 * index - 1].strip() == "and"
+            if (
+                index
+                and _start(part, after_comma=True, after_and=joined, subject=subject) is not None
+            ):
+                parts.append((part, True, joined))
             elif parts:
-                parts[-1] = (f"{parts[-1][0]}, {part}", parts[-1][1])
+                parts[-1] = (f"{parts[-1][0]}, {part}", *parts[-1][1:])
             else:
-                parts.append((part, False))
-        clauses.extend((c, _start(c, after_comma=after)) for c, after in parts)
+                parts.append((part, False, False))
+        clauses.extend((c, _start(c, after_comma=after, after_and=a)) for c, after, a in parts)
     found: list[Asked] = []
     for index, (clause, start) in enumerate(clauses):
         if start is None:
