@@ -590,3 +590,11 @@ def test_the_authors_mood_is_answered_by_an_answer_that_names_it(
 ) -> None:
     reply = matcher.reply(question)
     assert reply.entry_id == entry and reply.score >= 80
+
+
+@pytest.mark.parametrize(
+    "message", ["the ncg thing, whats the point w that", "aukus subs, whats the deal abt them"]
+)
+def test_a_chat_spelling_of_a_small_word_does_not_make_a_pointer_a_topic(message: str) -> None:
+    # "w that", "abt them" only point back: the question is about the topic before the comma.
+    assert questions_in(message) == [message]

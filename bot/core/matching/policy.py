@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..lexicon import (
     CHATTER,
+    GENERAL_SYNONYMS,
     INTERROGATIVES,
     LEAD_INS,
     REACTIONS,
@@ -83,6 +84,12 @@ _COMMA = re.compile(
 )
 # Words that name nothing in a question about the article ("what does the article say").
 _GENERIC = frozenset({"article", "author", "writer", "piece", "text", "op", "ed", "oped"})
+# ...and neither do stopwords, nor their chat spellings ("w" for "with", "abt" for "about").
+_NAMES_NOTHING = (
+    STOPWORDS
+    | _GENERIC
+    | {k for k, v in GENERAL_SYNONYMS.items() if all(w in STOPWORDS for w in v.split())}
+)
 _POINTING = frozenset({"that", "this", "it", "them", "those", "these", "he", "she", "they"})
 # A clause after a comma that starts with one of these can be its own question; "which",
 # "who", "when" and "where" after a comma usually start a relative clause instead.
@@ -379,7 +386,7 @@ def asked_in(text: str) -> list[Asked]:
         # "the aukus thing, when was that", "..., what does the article say abt that": a
         # question that names nothing, or only points back, asks about what came before it.
         words = normalize(own).split()
-        content = [w for w in words if w not in STOPWORDS and w not in _GENERIC]
+        content = [w for w in words if w not in _NAMES_NOTHING]
         pointing = any(w in _POINTING for w in words) and len(content) <= 1
         # "..., names?": a fragment with no question word of its own completes the last one.
         fragment = not INTERROGATIVES.intersection(words) and not REQUESTS.intersection(words)
