@@ -81,6 +81,8 @@ def test_a_clause_pointing_at_the_article_in_chat_is_not_a_topic(question: str) 
         "is this a thing",
         "what does the author say",  # the author's view
         "is the author a fan of the deal",
+        "whats his title",  # someone's, not the article's
+        "what is their headline",
         "",
     ],
 )

@@ -155,6 +155,8 @@ _IDENTITY = word_set(
 # Verbs of saying: "does it say who wrote it" asks for the author, "what does the author
 # say" asks for the argument (the usual matching).
 _SAYING = word_set("say says said tell tells mention mentions")
+# Someone the question points at, not the article ("what's his title").
+_SOMEONE = word_set("he him his she her hers their theirs")
 # Asking for a person's age, not the article's ("how old is the author").
 _AGE = word_set("howold old age born young")
 
@@ -222,6 +224,8 @@ def _facet_of(words: list[str], context: list[str] | None = None) -> str | None:
     person = bool(present & _AUTHOR) or (who and bool(present & _AUTHOR_WITH_WHO)) or written_by
     # The article pointed at, or its author named ("how does the writer end it").
     pointed = this or person or "it" in around
+    if present & _SOMEONE and not person:
+        return None  # "what's his title": someone else's
     if present & _IDENTITY:
         return "author" if person else None  # "is the writer some think tank guy"
     if present & _SAYING:
