@@ -19,7 +19,6 @@ from .core.loader import load_entry_file, load_knowledge
 from .core.matcher import Matcher
 from .core.matching.semantic import SemanticModel
 from .core.models import KnowledgeBase, Reply
-from .core.storage import GUILDS_DIR
 from .settings import Settings, SettingsError, load_settings, parse_snowflake
 
 if TYPE_CHECKING:
@@ -124,6 +123,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _check_server_files(data_dir: Path, kb: KnowledgeBase) -> tuple[list[Problem], int, int]:
     """Every problem of the data dir's server files, and each entry that does not serve."""
+    from .core.storage import GUILDS_DIR
+
     problems: list[Problem] = []
     servers = entries = 0
     for path in sorted((data_dir / GUILDS_DIR).glob("*.yaml")):

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.core.library import DEFAULT_OVERLAY_CACHE
 from bot.core.matcher import MatchSettings
+from bot.core.matching.overlay import DEFAULT_OVERLAY_CACHE
 
 __all__ = [
     "SNOWFLAKE_MAX",

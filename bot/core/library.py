@@ -25,6 +25,7 @@ from pathlib import Path
 from .errors import KnowledgeError, Problem
 from .loader import EntryFile, entry_problems, load_knowledge
 from .matcher import Matcher, MatchSettings
+from .matching.overlay import DEFAULT_OVERLAY_CACHE
 from .matching.semantic import SemanticModel
 from .models import Entry, KnowledgeBase
 from .storage import slug_for
@@ -36,9 +37,6 @@ __all__ = ["DEFAULT_OVERLAY_CACHE", "KNOWLEDGE_FILES", "Library"]
 _log = logging.getLogger(__name__)
 
 KNOWLEDGE_FILES = ("article.md", "faq.yaml")
-# Servers whose matcher (overlay) stays built: about 20 KiB each with three entries, so
-# 8192 hold at most ~170 MiB (see benchmarks/bench_scale.py).
-DEFAULT_OVERLAY_CACHE = 8192
 
 # What tells us a file changed without reading it: os.replace gives a new inode, an edit in
 # place a new mtime or size.

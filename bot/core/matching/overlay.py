@@ -32,7 +32,12 @@ from .index import Index, Postings, _text_terms, entry_body, idf
 if TYPE_CHECKING:
     from .calibration import Calibration
 
-__all__ = ["Overlay", "ShippedTier", "needs_full_index"]
+__all__ = ["DEFAULT_OVERLAY_CACHE", "Overlay", "ShippedTier", "needs_full_index"]
+
+# Servers whose matcher (overlay) stays built: about 20 KiB each with three entries, so
+# 8192 hold at most ~170 MiB (see benchmarks/bench_scale.py). Here, not in the Library, so
+# that the settings read it without importing the Library and its store.
+DEFAULT_OVERLAY_CACHE = 8192
 
 
 def needs_full_index(index: Index, synonyms: Mapping[str, str]) -> bool:
