@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot.core.matcher import Matcher
+from bot.core.matching import meta
 from bot.core.matching.meta import FACETS, article_facet
 from bot.core.models import KnowledgeBase
+from bot.core.text import normalize
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,12 @@ def matcher(shipped_kb: KnowledgeBase) -> Matcher:
         ("does the blog mention who wrote it", "author"),
         ("what does the headline say", "title"),
         ("is the essay outdated", "date"),
+        ("what are the op-eds' names", "title"),
+        ("when did the blog posts drop", "date"),
+        ("who created this", "author"),
+        ("any info on the writer?", "author"),
+        ("the ending?", "conclusion"),
+        ("need the headline for my bibliography", "title"),
     ],
 )
 def test_facets_of_the_article(question: str, facet: str | None) -> None:
@@ -139,3 +147,21 @@ def test_rank_stays_the_lexical_ranking_of_the_text(matcher: Matcher) -> None:
     written, _ = matcher.rank("whos the writer of the blog post lol")
     plain, _ = matcher.rank(FACETS["author"].question)
     assert not written[0].exact and plain[0].exact
+
+
+def test_the_quick_look_at_the_words_drops_no_question_the_full_reading_takes() -> None:
+    # Every word the phrases and pointing clauses are spelt with passes the quick look.
+    questions = [
+        "when did the op-eds come out",
+        "who wrote the write ups we were discussing in class",
+        "the blog posts someone shared here, headline?",
+        "whats the essay about in a few words",
+        "is the author from a think tank",
+        "how does the column wrap it up",
+        "what sort of piece is this, one sided?",
+        "tl;dr of the opinion piece",
+    ]
+    for question in questions:
+        full = meta._reading(question, normalize(question))
+        assert full is not None, question
+        assert article_facet(question) == full, question

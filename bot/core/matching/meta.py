@@ -50,9 +50,9 @@ FACETS = {
 
 # Phrases read as one word before anything else.
 _PHRASES = (
-    (re.compile(r"\bwrite up\b"), "writeup"),
-    (re.compile(r"\bop ed\b"), "oped"),
-    (re.compile(r"\bblog post\b"), "blogpost"),
+    (re.compile(r"\bwrite ups?\b"), "writeup"),
+    (re.compile(r"\bop eds?\b"), "oped"),
+    (re.compile(r"\bblog posts?\b"), "blogpost"),
     (re.compile(r"\bopinion (?:piece|article|column)\b"), "oped"),
     (re.compile(r"\bnews (?:story|article|piece|report)\b"), "newsstory"),
     (re.compile(r"\b(?:come|came|comes|coming) out\b"), "released"),
@@ -99,7 +99,7 @@ _POINTERS = word_set("this it here")
 # ("when was this", "what's the name of the post").
 _TITLE = word_set("title titled titles headline headlines heading called call calls")
 _TITLE_SELF = word_set("title titled titles headline headlines heading")
-_NAME = word_set("name named")
+_NAME = word_set("name named names")
 _DATE = word_set(
     """date dated when whens day year month howold recent recently
     january february march april may june july august september october november december
@@ -109,7 +109,9 @@ _DATE = word_set(
 _DATE_SELF = word_set("date dated")
 # The verbs of putting the article out: with "when" they ask its date, with "where" its
 # outlet, with "who" (the first two) its author.
-_PUBLISHING = word_set("published publish posted released written write wrote ran run")
+_PUBLISHING = word_set(
+    "published publish posted released written write wrote ran run out dropped drop uploaded upload"
+)
 _SOURCE = word_set(
     """link links url source sources outlet website site publication publisher newspaper
     magazine journal where wheres"""
@@ -121,7 +123,7 @@ _CONCLUSION = word_set(
     """conclusion conclusions conclude concludes concluding end ends ending ended final
     finally last closing verdict outro"""
 )
-_CONCLUSION_SELF = word_set("conclusion conclusions conclude concludes")
+_CONCLUSION_SELF = word_set("conclusion conclusions conclude concludes ending")
 _KIND = word_set(
     """type genre category format news reporting neutral biased bias objective factual fact
     facts impartial balanced partisan"""
@@ -145,7 +147,7 @@ _AUTHOR = word_set(
     analyst"""
 )
 # "who" with one of these asks for the author ("who wrote it", "who is it by").
-_AUTHOR_WITH_WHO = word_set("wrote write writes written penned behind by")
+_AUTHOR_WITH_WHO = word_set("wrote write writes written penned behind by made created")
 # Who the author is ("some think tank guy?", "a man or a woman"): asked of the author only.
 _IDENTITY = word_set(
     """man woman guy girl lady dude male female gender person expert academic professor
@@ -166,30 +168,43 @@ _FILLERS = (
     (STOPWORDS | LEAD_INS | CHATTER | SMALL_TALK)
     - word_set(
         """think thinks thought mean means meant say says said saying happen happens
-        happened go goes going went get gets got getting need needs against between before
+        happened go goes going went get gets got getting against between before
         after over under more most only own nor few both each such very too further
-        once down off during through into up out explain explains describe describes
+        once down off during through into up explain explains describe describes
         described talk talks talking like kind sort lot lots things stuff something
         anything good great nice cool question questions q qs"""
     )
 ) | word_set(
     """given anywhere mentioned listed shown stated credited included known available
     wrote write writes writing written penned trying make making actually exactly again
-    overall whole original full exact ya give gave"""
+    overall whole original full exact ya give gave info information details
+    citation cite citing cited bibliography reference references footnote homework
+    assignment class school"""
 )
 
 
-@lru_cache(maxsize=4096)
 def article_facet(question: str) -> ArticleFacet | None:
     """The facet of the article a question asks about, when it names nothing else."""
-    text = _phrased(normalize(question[:MAX_QUERY_CHARS]))
-    words = _POINTER.sub(" ", text).split()
+    return _article_facet(question[:MAX_QUERY_CHARS])
+
+
+@lru_cache(maxsize=4096)  # keyed by at most MAX_QUERY_CHARS characters
+def _article_facet(question: str) -> ArticleFacet | None:
+    normalized = normalize(question)
+    if any(w not in _KNOWN and w not in _PATTERN_WORDS for w in normalized.split()):
+        return None  # a word of something else: most questions stop here
+    return _reading(question, normalized)
+
+
+def _reading(question: str, normalized: str) -> ArticleFacet | None:
+    """article_facet's full reading of a question (without the quick look at its words)."""
+    words = _POINTER.sub(" ", _phrased(normalized)).split()
     if not words or any(w not in _KNOWN for w in words):
         return None
     name = _facet_of(words)
     # Two facets asked together ("name of the article + date pls"): the first one asked.
-    first = _JOINED.split(question[:MAX_QUERY_CHARS].casefold(), maxsplit=1)[0]
-    if name is not None and first != question[:MAX_QUERY_CHARS].casefold():
+    first = _JOINED.split(question.casefold(), maxsplit=1)[0]
+    if name is not None and first != question.casefold():
         before = _POINTER.sub(" ", _phrased(normalize(first))).split()
         if before and before != words:
             name = _facet_of(before, context=words) or name
@@ -288,8 +303,16 @@ _KNOWN = (
     | _ARGUMENT
     | _SUMMARY
     | _AUTHOR
+    | _AUTHOR_WITH_WHO
     | _AGE
     | _IDENTITY
     | _SAYING
     | _FILLERS
+)
+# Every word the phrases and the pointing clause are made of ("eds?" gives "ed" and "eds").
+_PATTERN_WORDS = frozenset(
+    spelling
+    for pattern in (*(p for p, _ in _PHRASES), _POINTER)
+    for word in re.findall(r"[a-z0-9]+", re.sub(r"\\.", " ", pattern.pattern))
+    for spelling in (word, word.removesuffix("s"))
 )
