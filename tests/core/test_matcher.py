@@ -298,6 +298,11 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         ("according to the writer is the plan finished", ["is the plan finished"]),
         ("acc to the article, did the mayor agree", ["did the mayor agree"]),
         ("according to my cousin the plan is finished", []),
+        # A question left open with "or" ("... or nah"), but not the idiom or the speaker.
+        ("the ferry part of the plan or", ["the ferry part of the plan or"]),
+        ("mayor running again or nah", ["mayor running again or nah"]),
+        ("like it or not the plan is here", []),
+        ("i cant pick between the two or", []),
     ],
 )
 def test_questions_are_found_wherever_they_stand(message: str, asks: list[str]) -> None:

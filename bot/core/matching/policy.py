@@ -102,6 +102,8 @@ _AUXILIARIES = INTERROGATIVES - WH_WORDS
 _WHERE_WHEN = frozenset({"where", "wheres", "when", "whens"})
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
 _SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
+# What may close a question left open with "or" ("... or nah", "... or not").
+_OR_TAGS = frozenset({"nah", "no", "nope", "naw", "smth", "something", "what"})
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its"})
 _OPENS_WITH_SUBJECT = _DETERMINERS | {"this", "that"}
 
@@ -204,6 +206,11 @@ def _start(
         tail.pop()
     if tail[-1] in WH_WORDS:  # "aukus subs thing was when"
         return 0
+    # "aircraft carriers part of it or", "japan next or nah": a question left open with "or".
+    # ("like it or not" is an idiom; "i cant pick tea or" trails off about the speaker.)
+    open_or = tail[-1] == "or" or (tail[-2:-1] == ["or"] and tail[-1] in _OR_TAGS)
+    if len(tail) > 2 and open_or and not _SPEAKER.intersection(tail):
+        return lead
     if opening is None and not after_comma and _topic_then_question(body):
         return lead
     return opening
