@@ -221,3 +221,23 @@ def test_a_when_after_another_question_word_joins_clauses() -> None:
     # "... and when" and a "when" that opens the question still ask when.
     assert asked_detail("what did the council agree and when") == asked_detail("when")
     assert asked_detail("so when was the bridge opened, and why") is not None
+
+
+_FLEET = ["The navy will send heavy frigates and a tanker to the strait next year."]
+
+
+def test_what_and_a_noun_asks_which_one() -> None:
+    detail = asked_detail("what port is the tanker sailing from")
+    assert detail is not None and detail.kind == "name" and detail.about == "port"
+    assert not _gives("what port is the tanker sailing from", _FLEET)
+    assert _gives("what port is the tanker sailing from", ["The tanker sails from Oslo port."])
+    # A vague noun asks for a description ("what risk is ..."), and a bare "what level" names
+    # nothing to look for.
+    assert asked_detail("what risk is the navy trying to get ahead of") is None
+    assert asked_detail("what level") is None
+
+
+def test_what_kind_is_answered_by_a_description_unless_names_are_offered() -> None:
+    assert _gives("what kind of frigates are they sending", _FLEET)
+    # Offering two models asks for the model's name, which the text does not give.
+    assert not _gives("what type of frigate, f-100 or f-110?", _FLEET)

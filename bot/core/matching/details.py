@@ -163,6 +163,8 @@ class Detail:
     modifiers: tuple[str, ...] = ()
     exact: bool = False  # the question wants the precise value ("exactly", "like monthly?")
     act: str | None = None  # what the person asked about did ("founded" in "who founded X")
+    # A kind of the thing is asked ("what kind of bombers"): a word describing it answers.
+    sort: bool = False
 
     def phrase(self) -> str:
         """What the article does not say, for the reply."""
@@ -279,6 +281,13 @@ _PRECISE_FREQUENCY = re.compile(
     rf"|every \w+|twice|once a|{_NUMBER} times|per (?:year|month|week|day))\b"
 )
 _NAME_Q = re.compile(r" (?:name|named|called) ")
+# "what city is ...", "what programs will ...", "what type of bomber": a noun, then its verb.
+_WHAT_NOUN = re.compile(
+    r"^ (?:what|wat) (?:(?P<kind>kind|kinds|type|types|sort|sorts|model|models|class) of (?=\w)"
+    r"|\w+ (?=(?:is|are|was|were|r|did|does|do|will|would|has|have)\b))"
+)
+# Nouns a "what X" question asks a description of, not a name ("what risk is ...").
+_VAGUE = frozenset(_words("risk problem point thing idea deal issue role reason case concern"))
 # "..., concretely", "specifics?": the particular measures or items, not the gist.
 _CONCRETELY = re.compile(r" (?:concretely|specifics|in concrete terms|in practice) ")
 # "is there a timeline for X", "does X have a deadline": whether X is scheduled, which a time
@@ -402,6 +411,16 @@ def asked_detail(question: str) -> Detail | None:
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
             return Detail("name", *_phrase(words, index + 1))
+    match = _WHAT_NOUN.search(text)
+    # "what kind of bombers" is answered by a description ("nuclear-capable"); "what type,
+    # X or Y" offers the names it asks between.
+    if match:
+        # "what city is the meeting in", "what type of bomber": "which", by another word.
+        start = len(text[: match.start()].split()) + 1
+        about, modifiers = _phrase(words, start)
+        if about is not None and about not in _THE_ARTICLE and about not in _VAGUE:
+            sort = bool(match["kind"]) and " or " not in text
+            return Detail("name", about, modifiers, sort=sort)
     if _CONCRETELY.search(text):
         return Detail("specifics")
     if _SPECIFICALLY.intersection(words) and words[0] in _WHICH:
@@ -614,6 +633,9 @@ def _found(
             if before >= 0 and before in names and k - before <= _MARKER_WINDOW:
                 return True
             if k + 1 in names:
+                return True
+            # "what kind of bombers": "nuclear-capable bombers" says which kind.
+            if detail.sort and k and _bare(tokens[k - 1]) not in STOPWORDS | question_words:
                 return True
             # "countries that have ...": a description the question does not already give
             # (but no person's name: "officials who ..." does not say who).
