@@ -241,3 +241,8 @@ def test_what_kind_is_answered_by_a_description_unless_names_are_offered() -> No
     assert _gives("what kind of frigates are they sending", _FLEET)
     # Offering two models asks for the model's name, which the text does not give.
     assert not _gives("what type of frigate, f-100 or f-110?", _FLEET)
+
+
+def test_what_and_an_abstract_noun_asks_for_a_view_not_a_name() -> None:
+    for question in ("what tone does the report strike", "what message does the mayor send"):
+        assert asked_detail(question) is None, question

@@ -287,7 +287,12 @@ _WHAT_NOUN = re.compile(
     r"|\w+ (?=(?:is|are|was|were|r|did|does|do|will|would|has|have)\b))"
 )
 # Nouns a "what X" question asks a description of, not a name ("what risk is ...").
-_VAGUE = frozenset(_words("risk problem point thing idea deal issue role reason case concern"))
+_VAGUE = frozenset(
+    _words(
+        "risk problem point thing idea deal issue role reason case concern tone stance view take "
+        "position mood message argument lesson goal purpose aim effect impact difference"
+    )
+)
 # "..., concretely", "specifics?": the particular measures or items, not the gist.
 _CONCRETELY = re.compile(r" (?:concretely|specifics|in concrete terms|in practice) ")
 # "is there a timeline for X", "does X have a deadline": whether X is scheduled, which a time
