@@ -246,3 +246,19 @@ def test_what_kind_is_answered_by_a_description_unless_names_are_offered() -> No
 def test_what_and_an_abstract_noun_asks_for_a_view_not_a_name() -> None:
     for question in ("what tone does the report strike", "what message does the mayor send"):
         assert asked_detail(question) is None, question
+
+
+def test_an_answer_that_says_the_article_lacks_a_kind_of_detail_does_not_give_it() -> None:
+    sentences = ["In May the port agreed to a forthcoming visit by the Danish fleet."]
+    question = "when is the danish fleet visiting"
+    # "In May" stands in the sentence, but the answer says the visit is not dated.
+    assert _gives(question, sentences)
+    answer = "The port expects the Danish fleet. It doesn't say when the visit will be."
+    detail = asked_detail(question)
+    assert detail is not None
+    stems = {_stem(w): 1.0 for w in _own(question)}
+    text = EntryText.of(sentences, _stem, answer=answer)
+    assert text.absent >= {"time", "day", "year"}
+    assert not has_detail(detail, text, stems, frozenset(stems), frozenset(_own(question)), _stem)
+    # What the article's own header lacks is the meta entries' answer, not a missing detail.
+    assert not EntryText.of(sentences, _stem, answer="It gives no byline and no date.").absent

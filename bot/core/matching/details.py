@@ -483,6 +483,23 @@ def _bare(token: str) -> str:
     return low[:-2] if low.endswith(("'s", "’s")) else low
 
 
+# What an entry's answer says the article does not give ("It doesn't say when or where the
+# visit will take place", "The article gives no figures"): the kinds of detail it lacks. Names
+# are left out: "names none of these countries" still says which kinds of country.
+_ABSENT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (
+        re.compile(r"\b(?:doesn't|does not|doesn’t) say\b[^.;]*?\bwhen\b"),
+        frozenset({"time", "day", "year"}),
+    ),
+    (re.compile(r"\b(?:doesn't|does not|doesn’t) say\b[^.;]*?\bwhere\b"), frozenset({"place"})),
+    (
+        re.compile(r"\bno (?:exact )?(?:date|dates|schedule|timeline|founding date)\b"),
+        frozenset({"day", "year"}),
+    ),
+    (re.compile(r"\bno (?:figures|numbers|count)\b"), frozenset({"number", "percent", "cost"})),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class EntryText:
     """An entry's sentences (answer, quotes, cited paragraphs) in the forms the check reads."""
@@ -493,6 +510,8 @@ class EntryText:
     stems: tuple[tuple[str, ...], ...]  # the stem of each token
     kinds: frozenset[str]  # the kinds of detail the entry's own phrasings ask for
     asked_topic: frozenset[str] = frozenset()  # the topic stems of those phrasings
+    # The kinds of detail the entry's answer says the article does not give.
+    absent: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -502,6 +521,7 @@ class EntryText:
         phrasings: Iterable[str] = (),
         published: str = "",
         topic: Callable[[str], Iterable[str]] | None = None,
+        answer: str = "",
     ) -> EntryText:
         """Pre-read sentences. topic(phrasing): its topic stems (default: its words' stems
         without stopwords and frame words)."""
@@ -521,6 +541,7 @@ class EntryText:
             tuple(tuple(stem(_bare(t)) for t in ts) for ts in tokens),
             kinds,
             asked_topic,
+            _absent_kinds(answer),
         )
 
     def asks_alike(self, kind: str, topic: Mapping[str, float]) -> bool:
@@ -533,6 +554,23 @@ class EntryText:
         total = sum(topic.values())
         shared = sum(w for s, w in topic.items() if s in self.asked_topic)
         return total <= 0 or shared >= _ALIKE * total
+
+
+def _absent_kinds(answer: str) -> frozenset[str]:
+    """The kinds of detail an answer says the article does not give ("It doesn't say when
+    the visit will take place"), except of the article itself (its author or outlet, which
+    the meta entries answer by saying so)."""
+    kinds: set[str] = set()
+    for sentence in re.split(r"(?<=[.;])\s+", answer.casefold()):
+        if _THE_ARTICLES_OWN.search(sentence):
+            continue
+        for pattern, absent in _ABSENT:
+            if pattern.search(sentence):
+                kinds.update(absent)
+    return frozenset(kinds)
+
+
+_THE_ARTICLES_OWN = re.compile(r"\b(?:its author|byline|outlet|link|url|publication)\b")
 
 
 def _topic_stems(text: str, stem: Callable[[str], str]) -> frozenset[str]:
@@ -569,6 +607,8 @@ def has_detail(
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
+    if detail.kind in text.absent and not detail.sort:
+        return False  # the entry's own answer says the article does not give it
     if not detail.exact and text.asks_alike(detail.kind, topic):
         return True  # the entry was written to answer just that question
     if (

@@ -214,6 +214,7 @@ class Matcher:
                 entry.phrasings,
                 self.kb.article.date_text,
                 self._topic_stems,
+                entry.answer,
             )
         return text
 
