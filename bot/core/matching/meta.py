@@ -48,6 +48,8 @@ FACETS = {
     )
 }
 
+# A year ("2023"): asks for a date like the word "year".
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # Phrases read as one word before anything else.
 _PHRASES = (
     (re.compile(r"\bwrite ups?\b"), "writeup"),
@@ -103,8 +105,7 @@ _NAME = word_set("name named names")
 _DATE = word_set(
     """date dated when whens day year month howold recent recently
     january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec 2022 2023 2024 old older newer
-    outdated"""
+    jan feb mar apr jun jul aug sep sept oct nov dec old older newer outdated"""
 )
 _DATE_SELF = word_set("date dated")
 # The verbs of putting the article out: with "when" they ask its date, with "where" its
@@ -152,7 +153,7 @@ _AUTHOR_WITH_WHO = word_set("wrote write writes written penned behind by made cr
 _IDENTITY = word_set(
     """man woman guy girl lady dude male female gender person expert academic professor
     prof scholar researcher thinktank official diplomat anonymous famous
-    american korean"""
+    american korean british japanese chinese australian foreign local"""
 )
 # Verbs of saying: "does it say who wrote it" asks for the author, "what does the author
 # say" asks for the argument (the usual matching).
@@ -190,22 +191,26 @@ def article_facet(question: str) -> ArticleFacet | None:
 
 @lru_cache(maxsize=4096)  # keyed by at most MAX_QUERY_CHARS characters
 def _article_facet(question: str) -> ArticleFacet | None:
-    normalized = normalize(question)
-    if any(w not in _KNOWN and w not in _PATTERN_WORDS for w in normalized.split()):
+    if any(w not in _KNOWN and w not in _PATTERN_WORDS for w in _normal(question).split()):
         return None  # a word of something else: most questions stop here
-    return _reading(question, normalized)
+    return _reading(question)
 
 
-def _reading(question: str, normalized: str) -> ArticleFacet | None:
+def _normal(text: str) -> str:
+    """A text normalised, a year read as "year" ("is it from 2023")."""
+    return _YEAR.sub("year", normalize(text))
+
+
+def _reading(question: str) -> ArticleFacet | None:
     """article_facet's full reading of a question (without the quick look at its words)."""
-    words = _POINTER.sub(" ", _phrased(normalized)).split()
+    words = _POINTER.sub(" ", _phrased(_normal(question))).split()
     if not words or any(w not in _KNOWN for w in words):
         return None
     name = _facet_of(words)
     # Two facets asked together ("name of the article + date pls"): the first one asked.
     first = _JOINED.split(question.casefold(), maxsplit=1)[0]
     if name is not None and first != question.casefold():
-        before = _POINTER.sub(" ", _phrased(normalize(first))).split()
+        before = _POINTER.sub(" ", _phrased(_normal(first))).split()
         if before and before != words:
             name = _facet_of(before, context=words) or name
     return FACETS[name] if name is not None else None
