@@ -262,3 +262,9 @@ def test_an_answer_that_says_the_article_lacks_a_kind_of_detail_does_not_give_it
     assert not has_detail(detail, text, stems, frozenset(stems), frozenset(_own(question)), _stem)
     # What the article's own header lacks is the meta entries' answer, not a missing detail.
     assert not EntryText.of(sentences, _stem, answer="It gives no byline and no date.").absent
+
+
+def test_a_noun_inside_a_longer_name_names_nothing_of_its_own() -> None:
+    # "the North Sea Board Office" is an office; it does not name the board.
+    assert not _gives("what is the name of the board", ["The North Sea Board Office opened."])
+    assert _gives("what is the name of the board", ["The North Sea Board met in May."])

@@ -667,6 +667,9 @@ def _found(
         for k, s in enumerate(stems):
             if s not in about:
                 continue
+            inside = k + 1 < len(tokens) and tokens[k][0].isupper() and tokens[k + 1][0].isupper()
+            if inside and _bare(tokens[k]) not in _ROLES:
+                continue  # "North Atlantic Treaty Organization" names no treaty ("Mayor X" does)
             if not narrowing <= set(stems[max(0, k - _NEAR) : k + _NEAR + 1]):
                 continue  # "which global south countries": countries, but not those
             if any(_bare(t) in _LIST_MARKERS for t in tokens[k + 1 : k + 1 + _MARKER_WINDOW]):
