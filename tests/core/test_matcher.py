@@ -409,19 +409,31 @@ def test_plural_and_spelled_out_date_questions_ask_for_a_day(question: str) -> N
 _FLOORS = {
     # 36/37 in chat since the cross-validated calibration (README, "How the sets were used").
     "dev.yaml": {"on_topic": 1.0, "on_topic_chat": 0.97, "declined": 1.0, "chat_noise": 1.0},
+    # At the goals where they are reached (chat 0.90, declined 0.95, chat noise 1.0,
+    # multi 0.90), and just under today's rate where not (lookup, goal 0.95).
     "conversational.yaml": {
-        "on_topic": 0.9,
-        "on_topic_chat": 0.86,
+        "on_topic": 0.93,
+        "on_topic_chat": 0.9,
         "declined": 0.95,
         "chat_noise": 1.0,
-        "multi": 0.86,
+        "multi": 0.9,
     },
+    # The blind validation sets, just under today's rates.
     "tune_e.yaml": {
-        "on_topic": 0.82,
-        "on_topic_chat": 0.78,
-        "declined": 0.91,
+        "on_topic": 0.87,
+        "on_topic_chat": 0.85,
+        "declined": 0.94,
         "chat_noise": 0.97,
         "multi": 0.87,
+        "meta": 0.8,  # 0.9 with the Korean model, which this matcher does not load
+    },
+    "tune_g.yaml": {
+        "on_topic": 0.92,
+        "on_topic_chat": 0.91,
+        "declined": 0.89,
+        "chat_noise": 0.97,
+        "multi": 0.9,
+        "meta": 0.93,
     },
 }
 
