@@ -178,12 +178,18 @@ def test_snapshot_restores_the_same_model(use_cache: Path) -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
-def test_corrupt_snapshot_is_rebuilt_with_one_log_line(
-    use_cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def _snapshot_copy(use_cache: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the model cache (without the knowledge base's vectors), and its snapshot."""
     cache = tmp_path / "cache"
     shutil.copytree(use_cache, cache, ignore=shutil.ignore_patterns("vectors.npz"))
     (snapshot,) = cache.glob("usem3-*")
+    return cache, snapshot
+
+
+def test_corrupt_snapshot_is_rebuilt_with_one_log_line(
+    use_cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache, snapshot = _snapshot_copy(use_cache, tmp_path)
     (snapshot / "tokenizer.pickle").write_bytes(b"\x80\x05 broken")
     caplog.set_level(logging.INFO, logger=SEMANTIC_LOG)
 
@@ -215,9 +221,7 @@ def test_snapshot_tokenizes_exactly_as_the_package(use_cache: Path) -> None:
 def test_snapshot_of_an_older_format_is_rebuilt_with_one_log_line(
     use_cache: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    cache = tmp_path / "cache"
-    shutil.copytree(use_cache, cache, ignore=shutil.ignore_patterns("vectors.npz"))
-    (snapshot,) = cache.glob("usem3-*")
+    cache, snapshot = _snapshot_copy(use_cache, tmp_path)
     meta = json.loads((snapshot / "meta.json").read_text(encoding="utf-8"))
     del meta["format"]
     (snapshot / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
