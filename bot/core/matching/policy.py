@@ -102,7 +102,7 @@ _AUXILIARIES = INTERROGATIVES - WH_WORDS
 _WHERE_WHEN = frozenset({"where", "wheres", "when", "whens"})
 _JOINERS = frozenset({"or", "but", "so", "and", "then", "ok", "okay", "q", "one", "question"})
 _SUBJECTS = frozenset({"there", "it", "they", "we", "you", "u", "he", "she", "this", "that", "i"})
-# What may close a question left open with "or" ("... or nah", "... or not").
+# What may close a question left open with "or" ("... or nah", "... or smth").
 _OR_TAGS = frozenset({"nah", "no", "nope", "naw", "smth", "something", "what"})
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its"})
 _OPENS_WITH_SUBJECT = _DETERMINERS | {"this", "that"}
@@ -368,7 +368,9 @@ def asked_in(text: str) -> list[Asked]:
         pieces = _COMMA.split(_without_thanks(sentence))
         # "the plan, the one from june, is the best": a sentence that opens with its subject
         # may go on with its verb after a comma.
-        subject = bool(_OPENS_WITH_SUBJECT.intersection(_words_of(pieces[0])[:1]))
+        subject = len(pieces) > 1 and bool(
+            _OPENS_WITH_SUBJECT.intersection(_words_of(pieces[0])[:1])
+        )
         for index, part in enumerate(pieces[::2]):
             if index and _only_chatter(part):
                 continue  # "..., ty", "..., lol": nothing to match
@@ -382,7 +384,9 @@ def asked_in(text: str) -> list[Asked]:
                 parts[-1] = (f"{parts[-1][0]}, {part}", *parts[-1][1:])
             else:
                 parts.append((part, False, False))
-        clauses.extend((c, _start(c, after_comma=after, after_and=a)) for c, after, a in parts)
+        clauses.extend(
+            (c, _start(c, after_comma=after, after_and=a, subject=subject)) for c, after, a in parts
+        )
     found: list[Asked] = []
     for index, (clause, start) in enumerate(clauses):
         if start is None:
