@@ -67,10 +67,30 @@ def test_digits_become_months_decades_and_latin_words_stay() -> None:
         ("그 부분은 뭐라고 해요?", set()),  # what the article says, not someone's reaction
         ("중국은 뭐라고 했어?", {"reaction"}),
         ("호주는 정확히 몇 월에 받아?", {"date", "day"}),
+        ("그 협의체 정식 명칭이 뭐야?", {"name"}),
+        ("미국에서는 그 선언을 뭐라고 불러?", {"name"}),
+        # "What happens if" quoted as the topic of talk or worry: whether the article raises it.
+        ("대통령이 바뀌면 어떻게 되냐는 얘기도 나와?", set()),
+        ("정권 교체되면 어떻게 될지 걱정하는 거야?", set()),
+        ("정권 교체되면 어떻게 될지 알려줘", {"later"}),
     ],
 )
 def test_asked_detail_kinds(question: str, kinds: set[str]) -> None:
     assert analyse(question).asks == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("필리핀 기지들 이름 좀 알려줄래?", (("bases",),)),
+        ("호주 잠수함 세 척 이름이 뭐예요?", (("submarines",),)),  # past the count
+        ("그 협의체 정식 명칭이 뭐야?", ()),  # 정식: a word the glossary does not know
+        ("대만 총통 성함이 뭐야?", (("president",),)),
+        ("이름이 뭐야?", ()),
+    ],
+)
+def test_the_thing_whose_name_is_asked(question: str, thing: tuple[tuple[str, ...], ...]) -> None:
+    assert analyse(question).named_thing == thing
 
 
 def test_words_of_judgement_name_one_concept() -> None:
@@ -236,6 +256,58 @@ def test_news_topics_the_article_never_covers_are_declined(korean_matcher: Match
     assert (("tariffs",),) in analyse("관세 때문에 수출이 줄었어?").concepts
     reply = korean_matcher.reply("한국 경제 성장률이 요즘 어때?")
     assert not reply.answered and reply.reason == "unsure"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # A person's name: the entry's "who" phrasings, or a quote naming them, give it.
+        ("필리핀 대통령 이름 좀 알려줄래?", "marcos-visit"),
+        ("대만 총통 성함이 뭐야?", "tsai-ing-wen-transits"),  # "Taiwan's Tsai Ing-wen"
+        # A thing's name: a phrasing asking what it is called.
+        ("새로 만든 핵 협의 그룹 이름이 뭐야?", "nuclear-consultative-group"),
+    ],
+)
+def test_a_name_the_article_gives_is_answered(
+    korean_matcher: Matcher, question: str, entry: str
+) -> None:
+    reply = korean_matcher.reply(question)
+    assert reply.answered and reply.entry_id == entry, (reply.entry_id, reply.reason)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The Philippine entries name its president, not its bases: "who is Marcos" is no
+        # name of a base.
+        "마르코스가 준 기지 이름이 뭐야?",
+        "필리핀 미군 기지들 이름 좀 알려줄래?",
+        "필리핀이 열어준 기지 네 곳 이름이 뭐예요?",
+        "미국이 보내는 항공모함 이름이 뭐야?",
+    ],
+)
+def test_the_name_of_a_thing_the_article_does_not_name_is_declined(
+    korean_matcher: Matcher, question: str
+) -> None:
+    reply = korean_matcher.reply(question)
+    assert not reply.answered and reply.reason == "not_in_article", reply.entry_id
+    assert (reply.answer or "").startswith("The article doesn't say the name")
+
+
+def test_talk_of_what_happens_later_is_answered_by_the_entry_raising_it(
+    korean_matcher: Matcher,
+) -> None:
+    """ "Is there talk of what happens when Biden leaves?" asks whether the article raises the
+    question, which it does; "what happens when Biden leaves?" asks what it cannot know."""
+    raised = korean_matcher.reply("바이든이 물러나면 어떻게 될지 걱정하는 내용도 있어?")
+    assert raised.answered and raised.entry_id in {"after-biden", "central-question"}
+    later = korean_matcher.reply("바이든이 물러나면 어떻게 돼?")
+    assert not later.answered and later.reason == "not_in_article"
+
+
+def test_the_mood_of_the_article_is_its_tone(korean_matcher: Matcher) -> None:
+    reply = korean_matcher.reply("이 칼럼 분위기는 어때? 밝아 어두워?")
+    assert reply.answered and reply.entry_id in {"article-opinion-piece", "article-conclusion"}
 
 
 def test_korean_in_chat_stays_silent_on_statements(korean_matcher: Matcher) -> None:

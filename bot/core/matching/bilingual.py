@@ -23,7 +23,7 @@ import numpy as np
 import Stemmer
 
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
-from .details import Detail
+from .details import Detail, EntryText, has_detail
 from .korean import analyse, has_hangul, is_korean_question, sentences
 from .semantic import SemanticModel
 
@@ -84,6 +84,17 @@ _PHRASING_ASKS = {
 }
 
 
+# Things whose names are those of people, or plain names the entry's "who" phrasings give
+# ("필리핀 대통령 이름": the president's): stems of the glossary's words for them.
+_HOLDER_WORDS = """
+    president leaders officials experts author writer people public person minister ambassador
+    observers counterparts administration government allies partners neighbors countries
+"""
+_HOLDERS = frozenset(_stemmer.stemWords(_HOLDER_WORDS.split()))
+# An English phrasing that asks what something is called.
+_ASKS_NAME = re.compile(r"\bname[sd]?\b|\bcalled\b|\bstand for\b", re.I)
+
+
 # The English matcher's names (details.Detail) for the kinds a Korean question asks for, so a
 # decline reads the same in both languages; the most specific first (it names what is missing).
 _DETAIL_KINDS = {
@@ -142,17 +153,48 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(_stemmer.stemWords(words))
 
 
-def _gives(entry: Entry, kind: str, named: frozenset[str] = frozenset()) -> bool:
+def _quotes(entry: Entry) -> list[str]:
+    return [s.quote for s in entry.sources] or [entry.answer]
+
+
+def _gives_name(
+    entry: Entry, thing: frozenset[str], named: frozenset[str], words: frozenset[str]
+) -> bool:
+    """Whether the entry gives the name of a thing (its stems `thing`): a phrasing that asks
+    that thing's name, or a quote that names it as the English check reads names ("Taiwan's
+    President Tsai", "AUKUS-class submarines")."""
+    if any(_ASKS_NAME.search(p) and thing & _stems(p) for p in entry.phrasings):
+        return True
+    text = EntryText.of(_quotes(entry), _stemmer.stemWord)
+    topic = dict.fromkeys(named, 1.0)
+    return has_detail(Detail("name", min(thing)), text, topic, named, words, _stemmer.stemWord, thing)
+
+
+def _gives(
+    entry: Entry,
+    kind: str,
+    named: frozenset[str] = frozenset(),
+    thing: frozenset[str] = frozenset(),
+    words: frozenset[str] = frozenset(),
+) -> bool:
     """Whether the entry gives that kind of detail: one of its English phrasings asks for it,
     or its quotes state one (a count, a cost or a length of time next to a word of `named`,
-    the stems of the question's concepts)."""
+    the stems of the question's concepts). The name of a thing (`thing`: its stems) must be
+    given for that thing (`words`: the question's English words, which name nothing new);
+    only for a person, or a country, do the entry's "who" phrasings give it: "who is Marcos"
+    does not name the bases of the Philippines."""
+    if kind == "name" and thing:
+        if _gives_name(entry, thing, named, words):
+            return True
+        if not thing & _HOLDERS:
+            return False
     asked = _PHRASING_ASKS.get(kind)
     if asked is not None and any(asked.search(p) for p in entry.phrasings):
         return True
     stated = _STATED.get(kind)
     if stated is None:
         return False
-    for quote in [s.quote for s in entry.sources] or [entry.answer]:
+    for quote in _quotes(entry):
         for match in stated.finditer(quote):
             if kind not in _NEAR_KINDS:
                 return True
@@ -172,6 +214,10 @@ class Scores:
     asks: frozenset[str]  # the kinds of detail asked for
     named: frozenset[str]  # stems of the concepts the question names
     unnamed: tuple[str, ...] = ()  # glossary concepts it names that no entry names
+    # Stems of the thing whose name is asked, if the question names one (korean.py), and
+    # the English words of every concept it names.
+    thing: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
 
 
 class KoreanMatcher:
@@ -292,7 +338,21 @@ class KoreanMatcher:
         if total:
             evidence /= total
         named_stems = frozenset(s for concept in named for spelling in concept for s in spelling)
-        return Scores(similarity, evidence, analysis.asks, named_stems, tuple(unnamed))
+        thing = frozenset(
+            _stemmer.stemWords(
+                [w for words in analysis.named_thing for w in words if w not in _FILLER]
+            )
+        )
+        words = frozenset(w for concept in concepts for spelling in concept for w in spelling)
+        return Scores(
+            similarity,
+            evidence,
+            analysis.asks,
+            named_stems,
+            unnamed=tuple(unnamed),
+            thing=thing,
+            words=words,
+        )
 
     def choose(
         self, found: Scores, lexical_weight: float | None = None
@@ -310,7 +370,7 @@ class KoreanMatcher:
         return (
             best,
             float(combined[best]),
-            [k for k in found.asks if not _gives(entry, k, found.named)],
+            [k for k in found.asks if not _gives(entry, k, found.named, found.thing, found.words)],
         )
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:

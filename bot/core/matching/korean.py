@@ -196,7 +196,7 @@ GLOSSARY = _entries(
     타이밍 시기 = timing | timely
     현명 = wise
     세계 = world
-    어조 논조 톤 = tone | note
+    어조 논조 톤 분위기 기조 = tone | note | mood | vibe
     평가 = assessment | view
     해결 대처 대응 = address | confront | respond
     유지 지속 = lasting | sustained
@@ -429,12 +429,20 @@ _ASKS = {
     "cost": re.compile(r"얼마(?:야|예요|에요|인가|인지|죠|니|나\s*(?:들|써|드))|비용|예산|돈|가격"),
     "age": re.compile(r"나이|몇\s*살|연세"),
     "person": re.compile(r"누구|누가"),
-    "name": re.compile(r"이름|성함"),
+    # "정식 명칭", "뭐라고 불러": what a thing is called.
+    "name": re.compile(r"이름|성함|명칭|뭐라고\s*(?:불러|부르|불리|부름)"),
     # "뭐라고 했어" is what someone said; "뭐라고 해(요)" mostly what the article says.
     "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했)|입장\s*(?:은|이|을)"),
     # "what happens if …": a later event the article cannot know.
     "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
 }
+# A "what happens if" clause quoted as the topic of talk or worry ("…면 어떻게 되냐는 얘기도
+# 있어?", "…면 어떻게 될지 걱정해?"): the question asks whether the article raises it, which it
+# can, not what happened later, which it cannot.
+_QUOTED_LATER = re.compile(
+    r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)\S*?(?:냐는|냐고|는지에?|지에?|다는|라는)\s+"
+    r"(?:(?:대한|관한)\s+)?(?:얘기|이야기|말|내용|질문|언급|논의|우려|걱정|고민|의문|물음)"
+)
 # Dates and numbers written with digits: "1월" is January, "1960년대" the 1960s.
 _MONTHS = _split(
     "january february march april may june july august september october november december"
@@ -462,7 +470,21 @@ class KoreanQuery:
     latin: tuple[str, ...]  # words it writes in Latin letters (NCG, AUKUS, G7 …)
     unknown: int  # content words the glossary does not know
     asks: frozenset[str]  # kinds of detail asked for (see DETAIL_KINDS)
+    # The thing whose name is asked ("필리핀 기지 이름": the bases), as its English spellings;
+    # () when the question names none, or names it with a word the glossary does not know.
+    named_thing: tuple[tuple[str, ...], ...] = ()
 
+
+# A count ("네 곳", "몇 개", "3척"): the counter word after a number says what kind of thing is
+# counted, not which.
+_COUNT = re.compile(
+    r"(?:몇|\d+|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|여러)\s*"
+    r"(?P<counter>개국|개월|군데|가지|개|명|곳|척|대|기|발|번|살|달)"
+)
+# A concept: its English spellings, each a tuple of words.
+_Concept = tuple[tuple[str, ...], ...]
+# Function words read past, at most, between a thing and the word asking its name.
+_THING_REACH = 3
 
 # Bound nouns that are function words only when they stand alone ("맺은 지": since, "뿐": only).
 _BOUND = frozenset({"지", "뿐", "줄", "데", "듯"})
@@ -502,36 +524,63 @@ def analyse(question: str) -> KoreanQuery:
         text = phrase.sub(word, text)
     latin: list[str] = []
     unknown = 0
-    for word in _WORD.findall(text):
+    # Each Korean word's start, and what it names: its concepts, () for a function word,
+    # None for content the glossary does not know (or a Latin word).
+    read: list[tuple[int, tuple[_Concept, ...] | None]] = []
+    counters = {at for m in _COUNT.finditer(text) for at in (m.start(), m.start("counter"))}
+    for match in _WORD.finditer(text):
+        word = match.group()
         if not _SYLLABLE.match(word):
             # English chat and function words name nothing ("lol 근데 …", "the NCG가 …").
             if (not word.isdigit() or len(word) > 1) and word not in _ENGLISH_FILLER:
                 latin.append(word)
+                read.append((match.start(), None))
             continue
-        found = False
+        found: list[_Concept] = []
         rest = word
         # A compound may chain several glossary words ("한미동맹", "핵잠수함").
         while rest:
             key = _longest_prefix(rest, GLOSSARY)
             if key is None:
                 break
-            concepts.extend(
+            found.extend(
                 tuple(tuple(words.split()) for words in concept.split("|"))
                 for concept in GLOSSARY[key].split(";")
             )
             rest = rest[len(key) :]
-            found = True
+        concepts.extend(found)
         # What is left of a word after its glossary part: a particle or ending, or more content.
         if (not found and not _is_function(word)) or (
             found and rest and not rest.startswith(_TRAILING)
         ):
             unknown += 1
+            read.append((match.start(), () if match.start() in counters else None))
+        else:
+            read.append((match.start(), tuple(found)))
     asks = {kind for kind, pattern in _ASKS.items() if pattern.search(text)}
     if "reaction" in asks and _ABOUT_THE_ARTICLE.search(text):
         asks.discard("reaction")
     if "cost" in asks and "number" in asks:
         asks.discard("cost")
-    return KoreanQuery(tuple(concepts), tuple(latin), unknown, frozenset(asks))
+    if _QUOTED_LATER.search(text):
+        asks.discard("later")
+    thing: _Concept = ()
+    if "name" in asks and (name := _ASKS["name"].search(text)) is not None:
+        thing = _thing_before(read, name.start())
+    return KoreanQuery(tuple(concepts), tuple(latin), unknown, frozenset(asks), thing)
+
+
+def _thing_before(read: list[tuple[int, tuple[_Concept, ...] | None]], at: int) -> _Concept:
+    """The concept of the word a name is asked of: the nearest content word before `at`
+    ("필리핀 기지 (네 곳) 이름" -> the bases), past function words and a count; () when
+    that word is one the glossary does not know, or there is none near."""
+    before = [named for start, named in read if start < at]
+    for named in reversed(before[-1 - _THING_REACH :]):
+        if named is None:
+            return ()
+        if named:
+            return named[-1]
+    return ()
 
 
 def is_korean_question(text: str) -> bool:
