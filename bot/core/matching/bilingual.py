@@ -167,7 +167,9 @@ def _gives_name(
         return True
     text = EntryText.of(_quotes(entry), _stemmer.stemWord)
     topic = dict.fromkeys(named, 1.0)
-    return has_detail(Detail("name", min(thing)), text, topic, named, words, _stemmer.stemWord, thing)
+    return has_detail(
+        Detail("name", min(thing)), text, topic, named, words, _stemmer.stemWord, thing
+    )
 
 
 def _gives(
