@@ -289,6 +289,7 @@ def test_every_decline_says_why(matcher: Matcher, shipped_kb: KnowledgeBase) -> 
         # "and" before a question word starts a second question, whichever word it is.
         ("whats the museum for and who paid for the roof", ["whats the museum", "who paid"]),
         ("how big is the fleet and is the admiral named", ["how big", "is the admiral named"]),
+        ("whats the museum for and also who paid", ["whats the museum", "who paid"]),
         # ...while a relative "who" after a comma does not.
         ("ask the mayor, who runs the museum", []),
         # After a comma, an auxiliary before "the ..." asks ("is the plan finished").
@@ -354,6 +355,19 @@ def test_a_detail_the_article_does_not_give_gets_no_answer(matcher: Matcher, que
     assert not reply.answered and reply.reason == "not_in_article", reply
     assert reply.answer is not None and reply.answer.startswith("The article doesn't say")
     assert not matcher.reply(question, chat=True).answered
+
+
+def test_a_question_completed_by_one_the_article_cannot_answer_is_still_answered(
+    matcher: Matcher,
+) -> None:
+    # "when does he arrive" points back to Marcos, and the article gives no date; the
+    # question before it (who he is) is answered on its own.
+    assert matcher.reply("when does bongbong marcos arrive").reason == "not_in_article"
+    reply = matcher.reply("who is bongbong marcos and when does he arrive")
+    assert reply.answered and reply.entry_id == "marcos-visit", reply
+    # A fragment only asks the question before it more precisely: still no answer.
+    reply = matcher.reply("how often does the consultative group meet, every month?")
+    assert not reply.answered and reply.reason == "not_in_article", reply
 
 
 @pytest.mark.parametrize(

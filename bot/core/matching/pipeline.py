@@ -262,6 +262,7 @@ class Matcher:
             # The whole message, when nothing in it alone answers.
             attempts.append(Asked(text, text))
         replies: list[Reply] = []
+        sure = False
         for number, attempt in enumerate(attempts):
             if number >= len(asked) and any(r.answered for r in replies):
                 break  # a question of the message was answered: no need for the whole
@@ -270,26 +271,17 @@ class Matcher:
                 # before it, and names no topic of its own.
                 joined = f"{attempts[number - 1].text}, {attempt.own}"
                 attempt = Asked(joined, joined)
-            facet = article_facet(attempt.text)
-            if facet is not None:
-                # About the article itself ("whos the author of the piece"): matched as
-                # that facet's plain question (see meta).
-                attempt = Asked(facet.question, facet.question)
-            query, entries, sentences = self._ranked(attempt.text)
-            # Every word of a bare topic must be known: "seoul in spring" is not a topic.
-            sure = bool(entries) and entries[0].features.unknown == 0
-            # A fragment ("..., names?") asks for what the question before it asked.
-            own_words = normalize(attempt.own[:MAX_QUERY_CHARS]).split()
-            own = asked_detail(attempt.own[:MAX_QUERY_CHARS])
-            fragment = not INTERROGATIVES.intersection(own_words)
-            if own is None and fragment:
-                own = asked_detail(attempt.text[:MAX_QUERY_CHARS])
-            detail = own
-            entries = self._prefer_kind(entries, detail)
-            missing = self._missing_detail(detail, attempt.text, query)
-            replies.append(
-                self._policy.decide(question, entries, sentences, chat=chat, missing=missing)
-            )
+            reply, known = self._decide(question, attempt, chat)
+            if attempt.first is not None and reply.reason == "not_in_article":
+                # "what's his name, and when's he visiting": the completing question asks
+                # what the article lacks; the question it completes may still be answered.
+                alone, alone_known = self._decide(
+                    question, Asked(attempt.first, attempt.first), chat
+                )
+                if alone.answered:
+                    reply, known = alone, alone_known
+            sure = known
+            replies.append(reply)
         answered = next((r for r in replies if r.answered), None)
         if topic and not (answered and answered.score >= self.settings.topic_threshold and sure):
             return Reply(question=question, answered=False, reason="not_a_question")
@@ -297,6 +289,26 @@ class Matcher:
             return replies[0]
         others = [r for r in replies[: len(asked)] if r is not answered]
         return replace(answered, suggestions=_others(answered, others, self.settings))
+
+    def _decide(self, question: str, attempt: Asked, chat: bool) -> tuple[Reply, bool]:
+        """The reply to one question of a message, and whether every word of its best entry's
+        match is known (a bare topic must be: "seoul in spring" is not a topic)."""
+        facet = article_facet(attempt.text)
+        if facet is not None:
+            # About the article itself ("whos the author of the piece"): matched as that
+            # facet's plain question (see meta).
+            attempt = Asked(facet.question, facet.question)
+        query, entries, sentences = self._ranked(attempt.text)
+        sure = bool(entries) and entries[0].features.unknown == 0
+        # A fragment ("..., names?") asks for what the question before it asked.
+        own_words = normalize(attempt.own[:MAX_QUERY_CHARS]).split()
+        detail = asked_detail(attempt.own[:MAX_QUERY_CHARS])
+        if detail is None and not INTERROGATIVES.intersection(own_words):
+            detail = asked_detail(attempt.text[:MAX_QUERY_CHARS])
+        entries = self._prefer_kind(entries, detail)
+        missing = self._missing_detail(detail, attempt.text, query)
+        reply = self._policy.decide(question, entries, sentences, chat=chat, missing=missing)
+        return reply, sure
 
     def search_entries(self, text: str, limit: int = 25) -> list[Suggestion]:
         """Entries best matching `text`, for autocomplete (the first ones when empty)."""

@@ -79,8 +79,8 @@ _WH_CONTRACTED = frozenset({"whats", "wheres", "whens", "whos", "hows"})
 _LEAD_PAIRS = frozenset({("hold", "up"), ("hold", "on"), ("wait", "up")})
 # Where a sentence may hold a second question: a comma, or "and" before a question word.
 _COMMA = re.compile(
-    r"(,\s*|\s+and\s+(?=(?:how|what|whats|why|when|whens|where|who|whos|is|are|does|do|did|can"
-    r"|will|would)\b))"
+    r"(,\s*|\s+and\s+(?=(?:also\s+)?(?:how|what|whats|why|when|whens|where|who|whos|is|are|does"
+    r"|do|did|can|will|would)\b))"
 )
 # Words that name nothing in a question about the article ("what does the article say").
 _GENERIC = frozenset({"article", "author", "writer", "piece", "text", "op", "ed", "oped"})
@@ -350,6 +350,9 @@ class Asked:
 
     text: str
     own: str
+    # The question before it, when this one only completes it ("what's his name, and when's
+    # he visiting"): asked on its own if the completed question asks what the article lacks.
+    first: str | None = None
 
 
 def asked_in(text: str) -> list[Asked]:
@@ -403,9 +406,14 @@ def asked_in(text: str) -> list[Asked]:
         fragment = not INTERROGATIVES.intersection(words) and not REQUESTS.intersection(words)
         if index and (not content or pointing or fragment):
             before = clauses[index - 1][0]
+            first = None
             if found and found[-1].text == before:
                 found.pop()  # the question before is asked again, completed
-            found.append(Asked(f"{before}, {own}", own))
+                # A question of its own may be left out; a fragment ("..., like monthly?")
+                # or a bare question word ("..., when") only asks the one before more
+                # precisely.
+                first = before if content and not fragment else None
+            found.append(Asked(f"{before}, {own}", own, first))
         else:
             found.append(Asked(own, own))
     return found
