@@ -114,6 +114,10 @@ def test_how_often_exactly_needs_a_precise_frequency() -> None:
     assert not _gives(
         "how often does the panel meet, every week?", _PANEL, ("how often will it meet",)
     )
+    # "every" before anything but a unit of time gives no frequency.
+    effort = ["The panel will make every effort to meet more often."]
+    assert not _gives("how often exactly will the panel meet", effort)
+    assert _gives("how often exactly will the panel meet", ["The panel meets every two weeks."])
 
 
 _DEALS = ["The city signed a water deal with Lyon and opened a harbour with Genoa."]
@@ -235,6 +239,13 @@ def test_what_and_a_noun_asks_which_one() -> None:
     # nothing to look for.
     assert asked_detail("what risk is the navy trying to get ahead of") is None
     assert asked_detail("what level") is None
+    # A noun before a verb in the past asks which one did it; "what type are they" names
+    # nothing this question could look for.
+    detail = asked_detail("what tanker sailed from the strait")
+    assert detail is not None and detail.kind == "name" and detail.about == "tanker"
+    assert not _gives("what tanker sailed from the strait", _FLEET)
+    for question in ("what was decided", "what type are they"):
+        assert asked_detail(question) is None, question
 
 
 def test_what_kind_is_answered_by_a_description_unless_names_are_offered() -> None:

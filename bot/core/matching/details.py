@@ -278,13 +278,15 @@ _BE_WORDS = [[w] for w in _words("is are was were r will s")]
 # Frequencies precise enough to answer "how often exactly" ("more frequently" is not one).
 _PRECISE_FREQUENCY = re.compile(
     rf"\b(?:daily|weekly|fortnightly|monthly|quarterly|annual(?:ly)?|yearly|biannual(?:ly)?"
-    rf"|every \w+|twice|once a|{_NUMBER} times|per (?:year|month|week|day))\b"
-)
+    rf"|every (?:other |{_NUMBER} )?{_TIME_UNITS}|twice|once a|{_NUMBER} times"
+    r"|per (?:year|month|week|day))\b"
+)  # ("every effort" is no frequency)
 _NAME_Q = re.compile(r" (?:name|named|called) ")
 # "what city is ...", "what programs will ...", "what type of bomber": a noun, then its verb.
 _WHAT_NOUN = re.compile(
     r"^ (?:what|wat) (?:(?P<kind>kind|kinds|type|types|sort|sorts|model|models|class) of (?=\w)"
-    r"|\w+ (?=(?:is|are|was|were|r|did|does|do|will|would|has|have)\b))"
+    r"|\w+ (?=(?:is|are|was|were|r|did|does|do|will|would|has|have)\b)"
+    r"|(?P<doer>\w+) (?=\w+ed\b))"  # "what treaty started the alliance"
 )
 # Nouns a "what X" question asks a description of, not a name ("what risk is ...").
 _VAGUE = frozenset(
@@ -422,8 +424,13 @@ def asked_detail(question: str) -> Detail | None:
     if match:
         # "what city is the meeting in", "what type of bomber": "which", by another word.
         start = len(text[: match.start()].split()) + 1
-        about, modifiers = _phrase(words, start)
-        if about is not None and about not in _THE_ARTICLE and about not in _VAGUE:
+        about, modifiers = (match["doer"], ()) if match["doer"] else _phrase(words, start)
+        # "what was decided", "what exactly happened": no noun before the verb. "what type
+        # are they": a kind of something named elsewhere, which this question cannot read.
+        noun = not match["doer"] or match["doer"] not in STOPWORDS | _EXACTLY | _BROAD
+        if about in _GENERIC and not match["kind"]:
+            about = None
+        if noun and about is not None and about not in _THE_ARTICLE and about not in _VAGUE:
             sort = bool(match["kind"]) and " or " not in text
             return Detail("name", about, modifiers, sort=sort)
     if _CONCRETELY.search(text):
