@@ -583,6 +583,12 @@ def _content_stems(text: str) -> set[str]:
         ("do the concerns vanish with this", "do the concerns disappear with this"),
         ("is the columnist bullish or skeptical", "is the columnist optimistic or pessimistic"),
         ("is it only a first step", "is it only a start"),
+        ("are the allies dodging their problems", "are the allies ignoring their problems"),
+        ("why sort it out now", "why address it now"),
+        ("is that still unresolved", "is that still unanswered"),
+        ("which countries are drawn to the us", "which countries are moving toward the us"),
+        ("who is open to the us", "who is moving toward the us"),
+        ("where is the summit this time", "where is the summit"),
     ],
 )
 def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
