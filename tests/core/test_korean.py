@@ -73,6 +73,15 @@ def test_digits_become_months_decades_and_latin_words_stay() -> None:
         ("대통령이 바뀌면 어떻게 되냐는 얘기도 나와?", set()),
         ("정권 교체되면 어떻게 될지 걱정하는 거야?", set()),
         ("정권 교체되면 어떻게 될지 알려줘", {"later"}),
+        ("기지 네 곳은 어디에 있어?", {"place"}),
+        ("회의 장소가 정해졌어?", {"place"}),
+        ("그 나라는 어디래?", set()),  # which country: a name, not a place
+        ("어디까지 진행됐어?", set()),  # how far along
+        ("이 글 어디서 볼 수 있어?", set()),  # where to read the article
+        ("얼마나 자주 만나?", {"frequency"}),
+        ("회의는 1년에 몇 번 해?", {"times"}),
+        ("몇 달에 한 번 만나?", {"times"}),
+        ("미국이 해주기로 한 게 뭐야?", set()),  # 주기 inside a verb is no "cycle"
     ],
 )
 def test_asked_detail_kinds(question: str, kinds: set[str]) -> None:
@@ -292,6 +301,24 @@ def test_the_name_of_a_thing_the_article_does_not_name_is_declined(
     reply = korean_matcher.reply(question)
     assert not reply.answered and reply.reason == "not_in_article", reply.entry_id
     assert (reply.answer or "").startswith("The article doesn't say the name")
+
+
+def test_how_often_is_answered_but_how_many_times_is_not(korean_matcher: Matcher) -> None:
+    """The article says the group meets "more frequently" than existing dialogues: that
+    answers how often, not how many times a year."""
+    often = korean_matcher.reply("핵협의그룹은 얼마나 자주 모여?")
+    assert often.answered and often.entry_id == "ncg-vs-existing-dialogues"
+    times = korean_matcher.reply("핵협의그룹은 1년에 몇 번 모여?")
+    assert not times.answered and times.reason == "not_in_article"
+    assert (times.answer or "").startswith("The article doesn't say how often")
+
+
+def test_a_place_must_be_stated(korean_matcher: Matcher) -> None:
+    """ "In Hiroshima" says where the G7 meets; nothing says where the Philippine bases are."""
+    held = korean_matcher.reply("G7 정상회의 어디서 해?")
+    assert held.answered and held.entry_id == "g7-japan-hiroshima"
+    bases = korean_matcher.reply("필리핀 미군 기지 네 곳은 어디에 있어?")
+    assert not bases.answered and bases.reason == "not_in_article"
 
 
 def test_talk_of_what_happens_later_is_answered_by_the_entry_raising_it(

@@ -58,6 +58,18 @@ _DURATION = re.compile(
     r"\b(?! from now)|\bdecades\b",
     re.I,
 )
+# A frequency, and one precise enough to say how many times ("more frequently" is not one).
+_FREQUENCY = re.compile(
+    r"\b(?:frequent(?:ly)?|often|daily|weekly|monthly|quarterly|annual(?:ly)?|yearly"
+    r"|regular(?:ly)?|every (?:day|week|month|year)|twice|once a|times a"
+    r"|per (?:year|month|week))\b",
+    re.I,
+)
+_TIMES = re.compile(
+    r"\b(?:daily|weekly|monthly|quarterly|annual(?:ly)?|yearly|every (?:day|week|month|year)"
+    r"|twice|once a|\w+ times a|per (?:year|month|week|day))\b",
+    re.I,
+)
 _COST = re.compile(r"[$€₩]|\b(?:dollars?|won|cost|budget|price)\b", re.I)
 _AGE = re.compile(r"\byears? old\b|\baged?\b", re.I)
 # Details the article gives where its words state them (in an entry's quotes).
@@ -68,6 +80,8 @@ _STATED = {
     "number": _NUMBER,
     "cost": _COST,
     "age": _AGE,
+    "frequency": _FREQUENCY,
+    "times": _TIMES,
 }
 # Kinds whose stated evidence must stand next to a concept of the question (a number of
 # *what*): within _NEAR words of it, in the same quote.
@@ -81,6 +95,8 @@ _PHRASING_ASKS = {
     "person": re.compile(r"\bwho\b", re.I),
     "name": re.compile(r"\bwho\b|\bname\b", re.I),
     "reaction": re.compile(r"\breact|\bresponse\b", re.I),
+    "place": re.compile(r"\bwhere\b", re.I),
+    "frequency": re.compile(r"\bhow often\b|\bfrequency\b", re.I),
 }
 
 
@@ -108,6 +124,9 @@ _DETAIL_KINDS = {
     "name": "name",
     "reaction": "reaction",
     "later": "later",
+    "times": "frequency",
+    "frequency": "frequency",
+    "place": "place",
 }
 
 
@@ -193,6 +212,11 @@ def _gives(
     asked = _PHRASING_ASKS.get(kind)
     if asked is not None and any(asked.search(p) for p in entry.phrasings):
         return True
+    if kind == "place":
+        # A place as the English check reads one: a name after "in", "to", "visit" …
+        text = EntryText.of(_quotes(entry), _stemmer.stemWord)
+        topic = dict.fromkeys(named, 1.0)
+        return has_detail(Detail("place"), text, topic, named, words, _stemmer.stemWord)
     stated = _STATED.get(kind)
     if stated is None:
         return False

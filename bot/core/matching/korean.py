@@ -413,6 +413,9 @@ DETAIL_KINDS = (
     "name",
     "reaction",
     "later",
+    "place",
+    "frequency",
+    "times",
 )
 _ASKS = {
     "date": re.compile(r"언제|날짜|며칠|몇\s*(?:년도|월|일)|몇\s*시"),
@@ -423,7 +426,7 @@ _ASKS = {
         r"몇\s*(?:년(?!도)|달|개월|주|시간)|얼마나\s*(?:오래|길|걸|됐|되었|지났)|기간"
     ),
     "number": re.compile(
-        r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|번|나라|개국)"
+        r"몇\s*(?:명|개|척|곳|퍼센트|프로|%|대|기|발|나라|개국)"
         r"|얼마나\s*(?:많|돼|되|나가|멀|커|크|큰|높|넓)"
     ),
     "cost": re.compile(r"얼마(?:야|예요|에요|인가|인지|죠|니|나\s*(?:들|써|드))|비용|예산|돈|가격"),
@@ -435,7 +438,14 @@ _ASKS = {
     "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했)|입장\s*(?:은|이|을)"),
     # "what happens if …": a later event the article cannot know.
     "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
+    # Where ("어디까지" is how far along, not a place).
+    "place": re.compile(r"어디(?!까지)|어느\s*(?:곳|지역|도시|장소)|(?<![가-힣])(?:위치|장소)"),
+    # How often; "몇 번", "1년에 몇 번" ask it exactly (times, below).
+    "frequency": re.compile(r"얼마나\s*자주|(?<![가-힣])(?:빈도|주기)"),
+    "times": re.compile(r"몇\s*(?:번|회|차례)|몇\s*(?:달|개월|주|년)에\s*한\s*번"),
 }
+# "어느 나라", "그 나라는 어디": which country, a name, not a place.
+_WHICH_COUNTRY = re.compile(r"(?:나라|국가)\S*\s*어디|어느\s*(?:나라|국가)")
 # A "what happens if" clause quoted as the topic of talk or worry ("…면 어떻게 되냐는 얘기도
 # 있어?", "…면 어떻게 될지 걱정해?"): the question asks whether the article raises it, which it
 # can, not what happened later, which it cannot.
@@ -558,8 +568,13 @@ def analyse(question: str) -> KoreanQuery:
         else:
             read.append((match.start(), tuple(found)))
     asks = {kind for kind, pattern in _ASKS.items() if pattern.search(text)}
-    if "reaction" in asks and _ABOUT_THE_ARTICLE.search(text):
-        asks.discard("reaction")
+    if _ABOUT_THE_ARTICLE.search(text):
+        asks.discard("reaction")  # the article's own view
+        asks.discard("place")  # where in the article, or where to read it
+    if _WHICH_COUNTRY.search(text):
+        asks.discard("place")
+    if "times" in asks:
+        asks.discard("duration")  # "몇 달에 한 번": once every so many months
     if "cost" in asks and "number" in asks:
         asks.discard("cost")
     if _QUOTED_LATER.search(text):
