@@ -20,6 +20,7 @@ from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
 from .korean import has_hangul, is_korean_question
 from .meta import article_facet
+from .opinion import SecondOpinion, Similarity
 from .overlay import Overlay, needs_full_index
 from .policy import Asked, MatchSettings, Policy, asked_in, names_a_topic
 from .semantic import SemanticModel
@@ -39,7 +40,8 @@ class Matcher:
         *,
         eager: bool = True,
     ) -> None:
-        """`semantic`: the multilingual model for Korean questions (None: English only).
+        """`semantic`: the multilingual model for Korean questions, and for a second opinion
+        on English ones in the policy's gray zone (None: English matched lexically alone).
         `eager`: read the entries' sentences now, so that no member's first question on an
         entry waits for them; a process that asks one question passes False."""
         self.kb = kb
@@ -52,6 +54,7 @@ class Matcher:
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
         self._semantic = semantic
         self._korean: KoreanMatcher | None = None  # built on the first Korean question
+        self._opinion: SecondOpinion | None = None  # built on the first English question
         self._entry_texts: dict[int, EntryText] = {}  # entry -> its sentences, on demand
         if eager and len(kb.entries) <= EAGER_ENTRY_TEXTS:
             # A small base reads them all now (about 1 ms an entry), so that no member's
@@ -91,6 +94,7 @@ class Matcher:
         server._search_choices = None
         server._semantic = self._semantic
         server._korean = None
+        server._opinion = None
         # The shipped entries keep their indexes and read the same paragraphs.
         server._entry_texts = dict(self._entry_texts)
         return server
@@ -307,8 +311,20 @@ class Matcher:
             detail = asked_detail(attempt.text[:MAX_QUERY_CHARS])
         entries = self._prefer_kind(entries, detail)
         missing = self._missing_detail(detail, attempt.text, query)
-        reply = self._policy.decide(question, entries, sentences, chat=chat, missing=missing)
+        opinion = self._opinion_about(attempt.text)
+        reply = self._policy.decide(
+            question, entries, sentences, chat=chat, missing=missing, opinion=opinion
+        )
         return reply, sure
+
+    def _opinion_about(self, text: str) -> Similarity | None:
+        """The encoder's similarity of an English question to entries, for the policy to ask
+        about a close race (the model runs only if it does); None without a model."""
+        if self._semantic is None:
+            return None
+        if self._opinion is None:
+            self._opinion = SecondOpinion(self.kb, self._semantic)
+        return self._opinion.about(text)
 
     def search_entries(self, text: str, limit: int = 25) -> list[Suggestion]:
         """Entries best matching `text`, for autocomplete (the first ones when empty)."""

@@ -447,8 +447,8 @@ class VectorCache:
 class SemanticModel:
     """The encoder shared by every matcher of a process: loaded once, on first use.
 
-    `encoder()` returns None when the model cannot be loaded; that is logged once and the
-    English matcher goes on as before.
+    `encoder()` returns None when the model cannot be loaded; that is logged once, Korean
+    questions go unanswered and English ones are matched lexically alone.
     """
 
     def __init__(
@@ -477,7 +477,7 @@ class SemanticModel:
                     self._failed = True
                     _log.error(
                         "the multilingual model could not be loaded, so Korean questions "
-                        "go unanswered; English answers as before: %s",
+                        "go unanswered; English is matched lexically alone: %s",
                         exc,
                     )
         return self._encoder
