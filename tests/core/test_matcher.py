@@ -589,6 +589,11 @@ def _content_stems(text: str) -> set[str]:
         ("which countries are drawn to the us", "which countries are moving toward the us"),
         ("who is open to the us", "who is moving toward the us"),
         ("where is the summit this time", "where is the summit"),
+        ("why are they cozying up to the us", "why are they moving toward the us"),
+        ("whats the catch for seoul", "whats in return for seoul"),
+        ("whats his beef with china", "why blame china"),
+        ("explain the deal in plain english", "explain the deal"),
+        ("what is the deal tryna do", "what is the deal trying to do"),
     ],
 )
 def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
