@@ -44,6 +44,12 @@ _SHORTCODE_BYTES = re.compile(_SHORTCODE.pattern.encode())
 _POSSESSIVE_BYTES = re.compile(rb"'(?:s\b)?")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
+# What markup needs in a text (code, quotes, mentions, custom emoji, timestamps, links): a
+# plain ASCII text with none of them skips strip_markup (besides "www." in any case).
+_MARKUP_SIGNS = ("`", ">", "<", "@", "://")
+# A letter three times or more in a row, in text already lowercased and reduced to words.
+_STRETCHED_LETTERS = re.compile(r"([a-z])\1\1")
+
 # Texts whose normal form is remembered.
 _NORMALIZE_CACHE = 4096
 
@@ -64,6 +70,32 @@ def strip_markup(text: str) -> str:
 def normalize(text: str) -> str:
     """NFKC, casefold, no markup, punctuation or emoji; stretched letters squeezed (cached:
     the matcher reads a message's sentences several times)."""
+    if text.isascii():
+        return _normalize_ascii(text)
+    return _normalize_any(text)
+
+
+def _normalize_ascii(text: str) -> str:
+    """normalize() of plain ASCII text, the same string in a quarter of the time: NFKC
+    leaves ASCII as it is, casefold is lower, markup and the rarer signs are looked for only
+    when their characters occur, and punctuation becomes spaces by a byte table."""
+    if any(sign in text for sign in _MARKUP_SIGNS) or "www." in text.lower():
+        text = strip_markup(text)
+    text = text.lower()
+    if ":" in text:
+        text = _SHORTCODE.sub(" ", text)
+    if "'" in text:
+        text = _POSSESSIVE.sub("", text)
+    # Every character that is not a letter or digit is a space, runs of spaces one space;
+    # what is left to squeeze are runs of one letter.
+    text = " ".join(text.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").split())
+    if _STRETCHED_LETTERS.search(text):
+        text = _STRETCHED.sub(r"\1", text)
+    return text
+
+
+def _normalize_any(text: str) -> str:
+    """normalize() of any text (see normalize)."""
     text = unicodedata.normalize("NFKC", text)
     text = strip_markup(text).casefold()
     text = _SHORTCODE.sub(" ", text)

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.text import normalize, normalize_quote, squeeze, words_of_many
+from bot.core.text import (
+    _normalize_any,
+    _normalize_ascii,
+    normalize,
+    normalize_quote,
+    squeeze,
+    words_of_many,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +38,27 @@ from bot.core.text import normalize, normalize_quote, squeeze, words_of_many
 )
 def test_normalize(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
+        st.text(alphabet="aAbB sS'':;?!.<@#&>`_\n\t-/wWhHtTpP0129", max_size=60),
+        st.sampled_from(
+            [
+                "Whaaat is the NCG???",
+                "see https://x.y ok",
+                "WWW.example.com why",
+                "<@123> <#4> <t:1:R> <:e:5> hi",
+                "```py\nx``` and `y` > q\n>>> rest",
+                "it's :smile: korea's  nukes__ aaaa 1000 zzz",
+            ]
+        ),
+    )
+)
+def test_normalize_of_ascii_text_takes_a_faster_path_to_the_same_string(text: str) -> None:
+    assert _normalize_ascii(text) == _normalize_any(text)
 
 
 def test_normalize_quote_only_touches_whitespace_and_quote_marks() -> None:

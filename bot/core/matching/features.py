@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from .analysis import Query
     from .calibration import Calibration
-    from .index import Index, Postings
+    from .index import FuzzyScan, Index, Postings
 
 __all__ = [
     "CANDIDATES",
@@ -54,11 +54,12 @@ class Features(NamedTuple):
     log_information: float  # log(1 + the matched weight): how much the question names
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An entry or article sentence considered for a question, with its evidence."""
+class Candidate(NamedTuple):
+    """An entry or article sentence considered for a question, with its evidence (a named
+    tuple: a question makes a dozen or more, and a frozen dataclass costs three times as much
+    to make)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which nothing here calls
     information: float  # the weight of the question's words that this candidate contains
     features: Features
     confidence: float  # calibrated, 0-1
@@ -78,6 +79,11 @@ class EntryTier(Protocol):
     @property
     def all_fuzzy(self) -> list[str] | None:
         """Every phrasing's fuzzy text, when the tier is small enough to scan them all."""
+        ...
+
+    @property
+    def fuzzy_scan(self) -> FuzzyScan | None:
+        """A question's rapidfuzz ratio to every phrasing (when all_fuzzy is not None)."""
         ...
 
     @property
@@ -117,11 +123,19 @@ def _phrasing_evidence(
     rows: np.ndarray,
     recall_sum: np.ndarray,
     precision_sum: np.ndarray,
+    *,
+    every: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Recall, precision and F1 of the given phrasing rows."""
-    recall = recall_sum[rows] / query.known
+    """Recall, precision and F1 of the given phrasing rows (`every`: rows are all of them,
+    in order, so the sums are read as they are)."""
+    recall = (recall_sum if every else recall_sum[rows]) / query.known
     mass = tier.mass_of(rows)
-    precision = np.divide(precision_sum[rows], mass, out=np.zeros(len(rows)), where=mass > 0)
+    precision = np.divide(
+        precision_sum if every else precision_sum[rows],
+        mass,
+        out=np.zeros(len(rows)),
+        where=mass > 0,
+    )
     total = recall + precision
     both = np.divide(2 * recall * precision, total, out=np.zeros(len(rows)), where=total > 0)
     return recall, precision, both
@@ -185,7 +199,7 @@ def rank_entries(
         if tier.all_fuzzy is not None:
             # A small tier: every phrasing at once, read again for the candidates below.
             rows = np.arange(tier.offsets[-1])
-            evidence = _phrasing_evidence(tier, query, rows, recall_sum, precision_sum)
+            evidence = _phrasing_evidence(tier, query, rows, recall_sum, precision_sum, every=True)
             best_both = np.maximum.reduceat(evidence[2], tier.offset_array[:-1])
         else:
             # Only phrasings sharing a word with the question can score: those alone.
@@ -201,10 +215,8 @@ def rank_entries(
         documents.append(document)
         informations.append(information)
         scan = None
-        if tier.all_fuzzy is not None and query.fuzzy:
-            scan = process.cdist(
-                [query.fuzzy], tier.all_fuzzy, scorer=fuzz.ratio, dtype=np.float64
-            )[0]
+        if tier.fuzzy_scan is not None and query.fuzzy:
+            scan = tier.fuzzy_scan(query.fuzzy)
         sums.append(_TierSums(tier, first, recall_sum, precision_sum, scan, evidence))
         first += n_entries
     n_entries = first
@@ -229,10 +241,11 @@ def rank_entries(
     if not found:
         return []
     ordered = sorted(found)
+    # Each candidate's best phrasing (the highest F1 plus similarity among its phrasings, the
+    # first of equals), that phrasing's recall, precision and F1, and its best similarity.
     recalls: list[np.ndarray] = []
     precisions: list[np.ndarray] = []
     boths: list[np.ndarray] = []
-    sizes: list[np.ndarray] = []
     similarities: list[np.ndarray] = []
     grounds: list[float] = []
     for part in sums:
@@ -240,45 +253,30 @@ def rank_entries(
         mine = [i - part.first for i in ordered if 0 <= i - part.first < tier.n_entries]
         if not mine:
             continue
-        # Every phrasing row of the chosen entries, entry by entry.
-        chosen_here = np.asarray(mine)
-        starts = tier.offset_array[chosen_here]
-        size = tier.offset_array[chosen_here + 1] - starts
-        rows = np.repeat(starts - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
-        if part.evidence is not None:
-            evidence = (part.evidence[0][rows], part.evidence[1][rows], part.evidence[2][rows])
+        if part.evidence is not None and part.scan is not None:
+            best = _best_of_every_entry(part, part.evidence[2], part.scan)
+            chosen_here = np.asarray(mine)
+            rows = best.rows[chosen_here]
+            recalls.append(part.evidence[0][rows])
+            precisions.append(part.evidence[1][rows])
+            boths.append(part.evidence[2][rows])
+            similarities.append(best.similarity[chosen_here])
         else:
-            evidence = _phrasing_evidence(tier, query, rows, part.recall_sum, part.precision_sum)
-        recalls.append(evidence[0])
-        precisions.append(evidence[1])
-        boths.append(evidence[2])
-        if part.scan is not None:
-            # The ratio as cdist gives it (float32), from the scan's float64.
-            similarities.append(part.scan[rows].astype(np.float32) / 100)
-        else:
-            texts = [tier.fuzzy_of(int(j)) for j in rows]
-            similarities.append(process.cdist([query.fuzzy], texts, scorer=fuzz.ratio)[0] / 100)
-        sizes.append(size)
+            found_best = _best_of_candidates(part, query, mine)
+            recalls.append(found_best[0])
+            precisions.append(found_best[1])
+            boths.append(found_best[2])
+            similarities.append(found_best[3])
         grounds.extend(tier.grounding(mine, query))
-    recall, precision, both = _joined(recalls), _joined(precisions), _joined(boths)
-    similarity = _joined(similarities)
-    # Each candidate's best phrasing: the highest F1 plus similarity within its rows.
     chosen = np.asarray(ordered)
-    size = _joined(sizes)
-    starts = np.concatenate(([0], np.cumsum(size)[:-1]))
-    score = both + similarity
-    segment = np.repeat(np.arange(len(chosen)), size)
-    is_best = score == np.maximum.reduceat(score, starts)[segment]
-    best = np.flatnonzero(is_best)
-    best = best[np.concatenate(([True], segment[best][1:] != segment[best][:-1]))]
     information_chosen = information[chosen]
     matrix = np.empty((len(chosen), len(Features._fields)))
-    matrix[:, 0] = recall[best]
-    matrix[:, 1] = precision[best]
-    matrix[:, 2] = both[best]
+    matrix[:, 0] = _joined(recalls)
+    matrix[:, 1] = _joined(precisions)
+    matrix[:, 2] = _joined(boths)
     matrix[:, 3] = document[chosen]
     matrix[:, 4] = grounds
-    matrix[:, 5] = np.maximum.reduceat(similarity, starts)
+    matrix[:, 5] = _joined(similarities)
     matrix[:, 6] = 1 - query.known / query.total
     matrix[:, 7] = np.log1p(information_chosen)
     confidence = calibration.confidences(matrix)
@@ -302,9 +300,69 @@ def rank_entries(
     for entry, info, row, value, same in columns:
         is_exact = entry == exact or same
         confident = max(value, EXACT_CONFIDENCE) if is_exact else value
-        candidates.append(Candidate(entry, info, Features(*row), confident, is_exact))
+        candidates.append(Candidate(entry, info, Features._make(row), confident, is_exact))
     candidates.sort(key=lambda c: (c.index != exact, not c.exact, -c.confidence))
     return candidates
+
+
+class _EveryBest(NamedTuple):
+    rows: np.ndarray  # entry -> its best phrasing row
+    similarity: np.ndarray  # entry -> its phrasings' best similarity (0-1, float32)
+
+
+def _best_of_every_entry(part: _TierSums, both: np.ndarray, scan: np.ndarray) -> _EveryBest:
+    """Every entry's best phrasing, for a tier whose every phrasing was scored: a few
+    operations over all the rows cost less than picking out the candidates' rows first.
+    (Every entry has at least one phrasing, its question.)"""
+    tier = part.tier
+    similarity = scan.astype(np.float32) / 100  # the ratio as cdist gives it (float32)
+    score = both + similarity
+    starts = tier.offset_array[:-1]
+    top = np.maximum.reduceat(score, starts)
+    best = np.flatnonzero(score == top[tier.owner])
+    owners = tier.owner[best]
+    best = best[np.concatenate(([True], owners[1:] != owners[:-1]))]
+    return _EveryBest(best, np.maximum.reduceat(similarity, starts))
+
+
+def _best_of_candidates(
+    part: _TierSums, query: Query, mine: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Recall, precision, F1 of the best phrasing, and the best similarity, of each of the
+    tier's candidate entries `mine`, reading only their phrasings (a large tier)."""
+    tier = part.tier
+    chosen = np.asarray(mine)
+    starts = tier.offset_array[chosen]
+    size = tier.offset_array[chosen + 1] - starts
+    rows = np.repeat(starts - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+    if part.evidence is not None:
+        recall, precision, both = (
+            part.evidence[0][rows],
+            part.evidence[1][rows],
+            part.evidence[2][rows],
+        )
+    else:
+        recall, precision, both = _phrasing_evidence(
+            tier, query, rows, part.recall_sum, part.precision_sum
+        )
+    if part.scan is not None:
+        # The ratio as cdist gives it (float32), from the scan's float64.
+        similarity = part.scan[rows].astype(np.float32) / 100
+    else:
+        texts = [tier.fuzzy_of(int(j)) for j in rows]
+        similarity = process.cdist([query.fuzzy], texts, scorer=fuzz.ratio)[0] / 100
+    segment_starts = np.concatenate(([0], np.cumsum(size)[:-1]))
+    score = both + similarity
+    segment = np.repeat(np.arange(len(chosen)), size)
+    is_best = score == np.maximum.reduceat(score, segment_starts)[segment]
+    best = np.flatnonzero(is_best)
+    best = best[np.concatenate(([True], segment[best][1:] != segment[best][:-1]))]
+    return (
+        recall[best],
+        precision[best],
+        both[best],
+        np.maximum.reduceat(similarity, segment_starts),
+    )
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:

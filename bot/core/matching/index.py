@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from itertools import chain
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from ..models import Entry, KnowledgeBase
 from ..text import words_of_many
 from .analysis import CACHE_MAX, Analyser, Query, TypoCorrector, WordTable
 
-__all__ = ["FUZZY_FULL_SCAN_LIMIT", "Index", "Postings", "entry_body", "idf"]
+__all__ = ["FUZZY_FULL_SCAN_LIMIT", "FuzzyScan", "Index", "Postings", "entry_body", "idf"]
 
 # Up to this many phrasings, rapidfuzz also scans every phrasing for candidates; above it,
 # the lexical evidence alone picks them, so a question costs about the same at any size.
@@ -76,6 +77,25 @@ class Postings:
     def terms_of(self, row: int) -> np.ndarray:
         """The term ids of one row."""
         return self.row_terms[self.row_pointers[row] : self.row_pointers[row + 1]]
+
+
+class FuzzyScan:
+    """rapidfuzz's ratio of a question's fuzzy text to every phrasing's, each distinct
+    phrasing text scored once (about one in seven of the shipped ones repeats another's
+    stems, and rapidfuzz's cost is per text)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        position: dict[str, int] = {}
+        inverse = [position.setdefault(text, len(position)) for text in texts]
+        self._texts = list(position)
+        self._inverse = None if len(position) == len(texts) else np.asarray(inverse, np.intp)
+
+    def __call__(self, fuzzy: str) -> np.ndarray:
+        """The ratio (0-100, float64) of `fuzzy` to every text, in the texts' order."""
+        scores: np.ndarray = process.cdist(
+            [fuzzy], self._texts, scorer=fuzz.ratio, dtype=np.float64
+        )[0]
+        return scores if self._inverse is None else scores[self._inverse]
 
 
 class Index:
@@ -173,8 +193,10 @@ class Index:
         self._grounds: dict[int, frozenset[int]] = {}  # entry -> grounding terms, on demand
         n_rows = self.offsets[-1]
         self.all_fuzzy: list[str] | None = None
+        self.fuzzy_scan: FuzzyScan | None = None
         if n_rows <= FUZZY_FULL_SCAN_LIMIT:
             self.all_fuzzy = [self.fuzzy_text(j) for j in range(n_rows)]
+            self.fuzzy_scan = FuzzyScan(self.all_fuzzy)
             # Small bases know every exact phrasing up front; large ones check candidates.
             for index, entry in enumerate(entries):
                 for phrasing in entry.phrasings:

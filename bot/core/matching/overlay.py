@@ -27,7 +27,7 @@ from ..models import Entry
 from ..text import normalize
 from .analysis import CACHE_MAX, Analyser, Query, TypoCorrector, WordTable, analyse_question
 from .features import Candidate, TierTerms, rank_entries, rank_sentences
-from .index import Index, Postings, _text_terms, entry_body, idf
+from .index import FuzzyScan, Index, Postings, _text_terms, entry_body, idf
 
 if TYPE_CHECKING:
     from .calibration import Calibration
@@ -123,6 +123,7 @@ class ShippedTier:
         self.offsets = index.offsets
         self.offset_array = index.offset_array
         self.all_fuzzy = index.all_fuzzy
+        self.fuzzy_scan = index.fuzzy_scan
 
     @property
     def n_entries(self) -> int:
@@ -222,6 +223,7 @@ class Overlay:
             " ".join(sorted(self.term_list[t] for t in self.phrasings.terms_of(row)))
             for row in range(self.offsets[-1])
         ]
+        self.fuzzy_scan: FuzzyScan | None = FuzzyScan(self.all_fuzzy)
         self._exact: dict[str, int] = {}
         for number, entry in enumerate(entries):
             for text in entry.phrasings:
