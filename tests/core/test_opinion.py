@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from bot.core.matcher import Matcher, MatchSettings
+from bot.core.matching.opinion import SecondOpinion
 from bot.core.matching.policy import Policy
 from bot.core.matching.semantic import EncoderUnavailable, SemanticModel, UseEncoder
-from bot.core.models import KnowledgeBase
+from bot.core.models import Entry, KnowledgeBase, Source
 
 # A paraphrase (written for this test, in no evaluation set) whose words lead the lexical
 # ranking to the North Korea entry (83), with the consultation entry close behind (72).
@@ -103,3 +104,53 @@ def test_the_real_encoder_moves_a_paraphrase_to_the_entry_it_restates(
     # A question the lexical ranking answers clearly keeps its answer with the model loaded.
     clear = korean_matcher.reply("What is the nuclear consultative group?")
     assert clear.entry_id == "nuclear-consultative-group"
+
+
+class CountingEncoder:
+    """A deterministic stand-in encoder that records every text it encodes."""
+
+    model_id = "counting/1"
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+GOODIE_BAG = Entry(
+    id="goodie-bag",
+    question="What is in Seoul's goodie bag from this summit?",
+    alternates=("summit goodie bag",),
+    answer="The article lists four major actions by the United States.",
+    sources=(Source(paragraph=2, quote="in exchange for four major actions by the United States"),),
+    created_by=1,
+)
+
+
+def test_a_servers_opinion_shares_the_shipped_vectors(shipped_kb: KnowledgeBase) -> None:
+    encoder = CountingEncoder()
+    model = SemanticModel(None, load=lambda directory: encoder)
+    shipped = SecondOpinion(shipped_kb, model)
+    kb = KnowledgeBase(
+        shipped_kb.article, (*shipped_kb.entries, GOODIE_BAG), dict(shipped_kb.synonyms)
+    )
+    server = SecondOpinion(kb, model, shipped)
+    every = list(range(len(kb.entries)))
+
+    first = server.about("whats in the goodie bag")(every)
+    # The shipped phrasings were encoded once for both; the server read only its own entry.
+    shipped_texts = [p for e in shipped_kb.entries for p in e.phrasings]
+    expected = [*shipped_texts, *GOODIE_BAG.phrasings, "whats in the goodie bag"]
+    assert sorted(encoder.encoded) == sorted(expected)
+    # ...and holds only its own entry's rows: the shipped ones stay in the shipped opinion.
+    held = server._phrasings()
+    assert held is not None and len(held[1]) == len(GOODIE_BAG.phrasings)
+    # The same similarities as an opinion that reads the whole base itself.
+    whole = SecondOpinion(kb, model).about("whats in the goodie bag")(every)
+    assert first is not None and whole is not None
+    np.testing.assert_allclose(first, whole, rtol=1e-6)
+    assert first.shape == (len(kb.entries),)

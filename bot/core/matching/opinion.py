@@ -37,18 +37,26 @@ Similarity = Callable[[Sequence[int]], np.ndarray | None]
 class SecondOpinion:
     """The encoder's similarity of a question to entries' phrasings, for one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, model: SemanticModel) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, model: SemanticModel, shared: SecondOpinion | None = None
+    ) -> None:
+        """`shared`: the opinion of a knowledge base whose entries are the first of `kb`'s
+        (the shipped FAQ, for a server's matcher): its vectors are used, not copied, and only
+        the rest (the server's own entries) are read here."""
         self.kb = kb
         self._model = model
+        self._shared = shared
+        self._first = len(shared.kb.entries) if shared is not None else 0
         self._vectors: tuple[np.ndarray, np.ndarray] | None = None
         self._lock = threading.Lock()
 
     def _phrasings(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Each phrasing's entry and vector (through the disk cache), read on first use."""
+        """Each phrasing's entry (counted from the first entry not shared) and vector,
+        through the disk cache, read on first use."""
         if self._vectors is None:
             with self._lock:
                 if self._vectors is None:
-                    entries = self.kb.entries
+                    entries = self.kb.entries[self._first :]
                     texts = [p for e in entries for p in e.phrasings]
                     vectors = self._model.encode_texts(texts)
                     if vectors is None:
@@ -71,14 +79,21 @@ class SecondOpinion:
 
     def _similarities(self, question: str) -> np.ndarray | None:
         """Every entry's similarity to the question: that of its closest phrasing."""
+        if self._phrasings() is None:
+            return None
+        query = self._model.encode_question(question)
+        return None if query is None else self._scores(query)
+
+    def _scores(self, query: np.ndarray) -> np.ndarray | None:
+        """Every entry's similarity to a question's vector."""
         phrasings = self._phrasings()
         if phrasings is None:
             return None
-        query = self._model.encode_question(question)
-        if query is None:
-            return None
         owners, vectors = phrasings
-        best = np.full(len(self.kb.entries), -1.0, dtype=np.float32)
+        best = np.full(len(self.kb.entries) - self._first, -1.0, dtype=np.float32)
         with self._model.one_thread():
             np.maximum.at(best, owners, vectors @ query)
-        return best
+        if self._shared is None:
+            return best
+        shared = self._shared._scores(query)
+        return None if shared is None else np.concatenate([shared, best])
