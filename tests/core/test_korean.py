@@ -82,6 +82,8 @@ def test_digits_become_months_decades_and_latin_words_stay() -> None:
         ("회의는 1년에 몇 번 해?", {"times"}),
         ("몇 달에 한 번 만나?", {"times"}),
         ("미국이 해주기로 한 게 뭐야?", set()),  # 주기 inside a verb is no "cycle"
+        ("미국이 해 주기로 한 게 뭐야?", set()),
+        ("회의 주기는 어떻게 돼?", {"frequency"}),
     ],
 )
 def test_asked_detail_kinds(question: str, kinds: set[str]) -> None:
@@ -123,6 +125,40 @@ def test_phrases_bound_nouns_and_ordinals() -> None:
     assert (("second",),) in analyse("2차 타격이 뭐야?").concepts
     # A rate of support is its own thing, not support (지지) with an unknown ending.
     assert (("popularity",), ("polls",)) in analyse("지지율 어때?").concepts
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "정권 바뀌면 동맹은 끝나면 어떡해?",  # 면 after a verb stem; 어떡 (어떻게)
+        "한국도 핵 보유 원할까?",  # 원하 + ㄹ까, fused into one syllable
+        "훈련 방식이 바뀐대?",  # 바뀌 + ㄴ대
+        "미국이 보내겠다는 폭격기는?",  # 겠 after a verb stem
+        "필리핀이 기지 열어줬어?",  # the auxiliary 주다 after a verb
+        "한국이 버림받을까 걱정한대?",  # 받다 after a noun: being abandoned
+        "동맹 갱신이 무슨 뜻이에요?",  # a one-syllable word with the copula after it
+        "중국 주변국들이 미국 쪽으로 가?",  # 쪽: a side
+        "미국이 해주기로 한 게 뭐야?",  # 해주다: do for someone
+        "북한 vs 중국 누가 더 위협이야?",  # "vs" is English filler
+    ],
+)
+def test_endings_and_auxiliaries_after_a_known_word_are_not_content(question: str) -> None:
+    assert analyse(question).unknown == 0, analyse(question)
+
+
+def test_a_word_that_only_starts_like_a_function_word_stays_content() -> None:
+    """ "주한미군" is not 주 (week) with an ending after it."""
+    assert analyse("주한미군 얘기 나와?").unknown == 1
+
+
+def test_counts_name_their_number_and_count_nothing_else() -> None:
+    four = analyse("미국이 약속한 네 가지가 뭐야?")
+    assert (("four",), ("4",)) in four.concepts and four.unknown == 0
+    assert (("three",), ("3",)) in analyse("기지 3곳 맞아?").concepts
+    assert analyse("기지가 몇 개야?").unknown == 0  # a count asks; its counter names nothing
+    # "열" in a name is no ten, and "대" at the start of a word is no counter.
+    yoon = analyse("윤석열 대통령이 왜 갔어?")
+    assert (("ten",), ("10",)) not in yoon.concepts and (("president",),) in yoon.concepts
 
 
 def test_sentences_and_english_chat_words() -> None:
@@ -301,6 +337,24 @@ def test_the_name_of_a_thing_the_article_does_not_name_is_declined(
     reply = korean_matcher.reply(question)
     assert not reply.answered and reply.reason == "not_in_article", reply.entry_id
     assert (reply.answer or "").startswith("The article doesn't say the name")
+
+
+@pytest.mark.parametrize(
+    ("question", "entries"),
+    [
+        ("미국이 해 주기로 한 네 가지 조치가 뭐예요?", {"four-us-actions"}),
+        (
+            "한국이 버림받을까 봐 걱정했다는 게 무슨 말이에요?",
+            {"trump-era-fears", "abandonment-fear"},
+        ),
+        ("바이든 물러나면 어떡하냐는 걱정도 나와?", {"central-question", "after-biden"}),
+    ],
+)
+def test_questions_written_with_endings_and_counts_are_answered(
+    korean_matcher: Matcher, question: str, entries: set[str]
+) -> None:
+    reply = korean_matcher.reply(question)
+    assert reply.answered and reply.entry_id in entries, (reply.entry_id, reply.score)
 
 
 def test_how_often_is_answered_but_how_many_times_is_not(korean_matcher: Matcher) -> None:

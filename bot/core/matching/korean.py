@@ -33,7 +33,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?？！。])\s+|\n+")
 _WORD = re.compile("[\uac00-\ud7a3]+|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
-_ENGLISH_FILLER = SMALL_TALK | STOPWORDS | INTERROGATIVES
+_ENGLISH_FILLER = SMALL_TALK | STOPWORDS | INTERROGATIVES | {"vs", "versus"}
 
 
 def sentences(text: str) -> list[str]:
@@ -170,7 +170,7 @@ GLOSSARY = _entries(
     진전 = headway | progress
     엇갈 엇갈리 엇갈린 엇갈려 엇갈렸 = mixed
     방기 버림 = abandonment
-    연루 휘말 = entrapment
+    연루 휘말 휘말리 = entrapment
     화염 = fire
     분노 = fury
     우려 걱정 = concerns | worried
@@ -371,8 +371,10 @@ GLOSSARY = _entries(
 # work to do), rewritten as the glossary word for it.
 _PHRASES = ((re.compile(r"(?:해야\s*)?할\s*일"), " 과제 "),)
 
-# What may follow a glossary word inside one written word: particles, and the light verbs
-# that turn a noun into a verb ("협의한다", "걱정했어"). Anything else there is more content.
+# What may follow a glossary word inside one written word: particles, the light verbs that
+# turn a noun into a verb ("협의한다", "걱정했어"), verb endings ("끝나면", "낫대", "보내겠다는")
+# and the auxiliary verbs after one ("열어줬어", "버림받을까"). Anything else there is more
+# content.
 _TRAILING = tuple(
     _split(
         """
@@ -380,16 +382,25 @@ _TRAILING = tuple(
         보다 이나 나 야 요 이야 인가 이라 라 란 들 적 적인 적으로 국 국들 측 쪽 하 한 했 할 함
         해 되 된 됐 될 돼 시키 이에 이다 이었 였 일 임 입니
         다 고 게 지 아 어 았 었 을 는 은 스럽 스러
+        면 으면 대 래 냐 니 던 겠 려 며 기 죠 네 까 예요 에요
+        줘 줬 주 준 줄 받 봐 봤 내 놓 버려 버린 버렸
         """
     )
 )
+# Particles and the copula that may follow a one-syllable function word ("뜻이에요").
+_PARTICLES = frozenset(
+    _split("이 가 은 는 을 를 에 도 만 이야 이에요 이예요 예요 이다 입니다 이라 이래 이지 인가")
+)
+# Final consonants a verb ending fuses into a stem's last syllable ("원할까": 원하 + ㄹ까,
+# "바뀐대": 바뀌 + ㄴ대), as offsets of the Hangul syllable block (ㄴ 4, ㄹ 8, ㅁ 16, ㅂ 17, ㅆ 20).
+_FUSED_FINALS = frozenset({4, 8, 16, 17, 20})
 
 # Words that carry no concept of their own: pronouns, question words, light verbs and the
 # chatty fillers of Discord Korean. Matched as the start of a word, like the glossary.
 _FUNCTION = frozenset(
     _split(
         """
-        뭐 무엇 무슨 어때 어땠 뭔 뭘 왜 어떻게 어떤 어떻 어떠 어디 어느 언제 누구 누가 몇 얼마
+        뭐 무엇 무슨 어때 어땠 뭔 뭘 왜 어떻게 어떤 어떻 어떠 어떡 어디 어느 언제 누구 누가 몇 얼마
         이거 그거 저거 이게 그게 이건 그건 이번 이런 그런 저런 거 것 게 건 걸 수 좀 그냥 진짜
         근데 그럼 그래서 그리고 또 더 잘 안 못 다 다른 지금 요즘 혹시 대해 관련 대한 위해 때문
         하 했 한 할 함 해 되 됐 된 될 돼 있 없 나오 나와 나온 말 얘기 이야기 뜻 의미 같 보 봐
@@ -397,6 +408,7 @@ _FUNCTION = frozenset(
         가장 정말 과연
         이 그 저 및 등 들 때 후 전 중 간 대신 오늘 올해 작년 내년 다음 지난 주 달 년 월 일
         가 갈 가는 하는 했어 했나 한다 한대 라는 다는 된다 됐어 거야 거임 임 음 내용 사실
+        해주 해줘 해줬 해준 해줄
         """
     )
 )
@@ -441,7 +453,8 @@ _ASKS = {
     # Where ("어디까지" is how far along, not a place).
     "place": re.compile(r"어디(?!까지)|어느\s*(?:곳|지역|도시|장소)|(?<![가-힣])(?:위치|장소)"),
     # How often; "몇 번", "1년에 몇 번" ask it exactly (times, below).
-    "frequency": re.compile(r"얼마나\s*자주|(?<![가-힣])(?:빈도|주기)"),
+    # ("해 주기로", "주기도": the verb 주다, no cycle).
+    "frequency": re.compile(r"얼마나\s*자주|(?<![가-힣])(?:빈도|주기(?![로도]))"),
     "times": re.compile(r"몇\s*(?:번|회|차례)|몇\s*(?:달|개월|주|년)에\s*한\s*번"),
 }
 # "어느 나라", "그 나라는 어디": which country, a name, not a place.
@@ -488,8 +501,16 @@ class KoreanQuery:
 # A count ("네 곳", "몇 개", "3척"): the counter word after a number says what kind of thing is
 # counted, not which.
 _COUNT = re.compile(
-    r"(?:몇|\d+|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|여러)\s*"
+    r"(?<![가-힣\d])(?P<number>몇|\d+|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|여러)\s*"
     r"(?P<counter>개국|개월|군데|가지|개|명|곳|척|대|기|발|번|살|달)"
+    # a particle may follow the counter, not more of a word ("윤석열 대통령" counts nothing)
+    r"(?=[이가은는을를에의도만야요씩째]|[^가-힣]|$)"
+)
+# The numbers a count names, from two to ten ("네 가지": the four actions; one is rarely what
+# a question is about), as English words.
+_NUMBERS = dict(enumerate(_split("two three four five six seven eight nine ten"), start=2))
+_KOREAN_NUMBERS = dict(
+    zip(_split("두 세 네 다섯 여섯 일곱 여덟 아홉 열"), range(2, 11), strict=True)
 )
 # A concept: its English spellings, each a tuple of words.
 _Concept = tuple[tuple[str, ...], ...]
@@ -497,7 +518,7 @@ _Concept = tuple[tuple[str, ...], ...]
 _THING_REACH = 3
 
 # Bound nouns that are function words only when they stand alone ("맺은 지": since, "뿐": only).
-_BOUND = frozenset({"지", "뿐", "줄", "데", "듯"})
+_BOUND = frozenset({"지", "뿐", "줄", "데", "듯", "쪽"})
 
 
 def _is_function(word: str) -> bool:
@@ -506,15 +527,30 @@ def _is_function(word: str) -> bool:
         return True
     for end in range(min(len(word), 3), 0, -1):
         if word[:end] in _FUNCTION:
-            return end > 1 or len(word) <= 3
+            # "뜻이에요", "말이에요": a one-syllable word with a particle or the copula after it
+            # (not any ending: "주한미군" is no 주 + 한).
+            return end > 1 or len(word) <= 3 or word[end:] in _PARTICLES
     return False
 
 
 def _longest_prefix(word: str, table: dict[str, str]) -> str | None:
+    """The longest glossary word that starts `word`; a verb stem of two syllables or more
+    also matches with an ending fused into its last syllable ("원할" starts with 원하)."""
     for end in range(len(word), 0, -1):
         if word[:end] in table:
             return word[:end]
+        if end >= 2 and (key := _unfused(word[:end])) in table:
+            return key
     return None
+
+
+def _unfused(prefix: str) -> str:
+    """The prefix with the final consonant of its last syllable taken off, when it is one a
+    verb ending fuses in (ㄴ ㄹ ㅁ ㅂ ㅆ); otherwise the prefix unchanged."""
+    offset = ord(prefix[-1]) - 0xAC00
+    if 0 <= offset < 11172 and offset % 28 in _FUSED_FINALS:
+        return prefix[:-1] + chr(0xAC00 + offset - offset % 28)
+    return prefix
 
 
 def analyse(question: str) -> KoreanQuery:
@@ -537,7 +573,13 @@ def analyse(question: str) -> KoreanQuery:
     # Each Korean word's start, and what it names: its concepts, () for a function word,
     # None for content the glossary does not know (or a Latin word).
     read: list[tuple[int, tuple[_Concept, ...] | None]] = []
-    counters = {at for m in _COUNT.finditer(text) for at in (m.start(), m.start("counter"))}
+    counters: set[int] = set()
+    for count in _COUNT.finditer(text):
+        counters.update((count.start(), count.start("counter")))
+        number = count.group("number")
+        value = int(number) if number.isdigit() else _KOREAN_NUMBERS.get(number, 0)
+        if value in _NUMBERS:
+            concepts.append(((_NUMBERS[value],), (str(value),)))
     for match in _WORD.finditer(text):
         word = match.group()
         if not _SYLLABLE.match(word):
@@ -560,11 +602,13 @@ def analyse(question: str) -> KoreanQuery:
             rest = rest[len(key) :]
         concepts.extend(found)
         # What is left of a word after its glossary part: a particle or ending, or more content.
-        if (not found and not _is_function(word)) or (
+        if match.start() in counters:
+            read.append((match.start(), ()))  # a count: what it counts is its concept
+        elif (not found and not _is_function(word)) or (
             found and rest and not rest.startswith(_TRAILING)
         ):
             unknown += 1
-            read.append((match.start(), () if match.start() in counters else None))
+            read.append((match.start(), None))
         else:
             read.append((match.start(), tuple(found)))
     asks = {kind for kind, pattern in _ASKS.items() if pattern.search(text)}
