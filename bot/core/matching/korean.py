@@ -576,8 +576,8 @@ def analyse(question: str) -> KoreanQuery:
     counters: set[int] = set()
     for count in _COUNT.finditer(text):
         counters.update((count.start(), count.start("counter")))
-        number = count.group("number")
-        value = int(number) if number.isdigit() else _KOREAN_NUMBERS.get(number, 0)
+        said = count.group("number")
+        value = int(said) if said.isdigit() else _KOREAN_NUMBERS.get(said, 0)
         if value in _NUMBERS:
             concepts.append(((_NUMBERS[value],), (str(value),)))
     for match in _WORD.finditer(text):
