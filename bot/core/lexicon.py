@@ -36,7 +36,9 @@ WH_WORDS = word_set(
 )
 
 # Imperatives that ask for an answer ("explain the ncg pls").
-REQUESTS = word_set("explain tell describe define summarize summarise clarify eli5 tldr wym wdym")
+REQUESTS = word_set(
+    "explain tell describe define summarize summarise clarify eli5 tldr wym wdym list compare"
+)
 
 # Words that may stand before a question without being part of it ("ok so what is...").
 LEAD_INS = word_set(

@@ -641,3 +641,22 @@ def test_the_authors_mood_is_answered_by_an_answer_that_names_it(
 def test_a_chat_spelling_of_a_small_word_does_not_make_a_pointer_a_topic(message: str) -> None:
     # "w that", "abt them" only point back: the question is about the topic before the comma.
     assert questions_in(message) == [message]
+
+
+@pytest.mark.parametrize(
+    ("message", "asked"),
+    [
+        ("list the four us actions pls", "list the four us actions pls"),
+        ("compare the ncg to the old dialogues", "compare the ncg to the old dialogues"),
+        ("abandonment vs entrapment, explain like im 5", "explain like im 5"),
+        ("the nato thing, explain pls", "the nato thing, explain pls"),
+        (
+            "the president who's visiting, who is that again",
+            "the president who's visiting, who is that again",
+        ),
+    ],
+)
+def test_requests_and_pointers_ask_in_chat(message: str, asked: str) -> None:
+    # "list"/"compare" ask like "explain"; a request after a comma asks (about what came
+    # before it when it names nothing); "who is that" points back, "again" or not.
+    assert questions_in(message) == [asked]

@@ -105,6 +105,8 @@ _POINTING = frozenset({"that", "this", "it", "them", "those", "these", "he", "sh
 # A clause after a comma that starts with one of these can be its own question; "which",
 # "who", "when" and "where" after a comma usually start a relative clause instead.
 _OPEN_AFTER_COMMA = frozenset({"what", "whats", "wat", "wut", "why", "how", "hows"})
+# Requests that are also a question's own abbreviation ("..., wym") do not open one after a comma.
+_WH_REQUESTS = frozenset({"wym", "wdym"})
 # ...unless a short "when was that" / "who is he" follows the comma.
 _POINTERS = frozenset({"that", "it", "this", "they", "he", "she", "them", "those", "these"})
 # Words a question may trail with after its question word ("...was when exactly").
@@ -198,7 +200,13 @@ def _start(
     if after_comma:
         if first in _OPEN_AFTER_COMMA or (after_and and first in INTERROGATIVES):
             return lead
-        pointer = len(body) == 3 and body[1] in _AUXILIARIES and body[2] in _POINTERS
+        if first in REQUESTS and first not in _WH_REQUESTS:  # "abandonment vs entrapment, explain"
+            return lead
+        # ", who is that again": a trailing word does not make the pointer a statement.
+        short = list(body)
+        while len(short) > 3 and short[-1] in _TRAILERS:
+            short.pop()
+        pointer = len(short) == 3 and short[1] in _AUXILIARIES and short[2] in _POINTERS
         if first in WH_WORDS and pointer:
             return lead
         # ", where is he going next", ", when did it start": where/when and then its verb
