@@ -259,6 +259,16 @@ GENERAL_SYNONYMS: dict[str, str] = {
     "sides with": "moving toward",
     "this time": "now",
     "this time around": "now",
+    "going great": "going well",
+    "doing great": "doing well",
+    "thumbs up": "stance",
+    "thumbs down": "stance",
+    "cool with": "stance",
+    "cool w": "stance",
+    "ok with": "stance",
+    "ok w": "stance",
+    "fine with": "stance",
+    "on board with": "stance",
     # what one side gives for what it gets ("what's the catch for korea"), a grievance ("his
     # beef with china"), asking for plain words, and two chat spellings
     "the catch": "in return",

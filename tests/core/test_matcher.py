@@ -594,6 +594,9 @@ def _content_stems(text: str) -> set[str]:
         ("whats his beef with china", "why blame china"),
         ("explain the deal in plain english", "explain the deal"),
         ("what is the deal tryna do", "what is the deal trying to do"),
+        ("is it all going great", "is it all going well"),
+        ("thumbs up or down on the deal", "the stance on the deal"),
+        ("is the author cool w the deal", "the author stance the deal"),
     ],
 )
 def test_idioms_of_small_words_read_as_their_plain_word(idiom: str, plain: str) -> None:
@@ -654,9 +657,18 @@ def test_a_chat_spelling_of_a_small_word_does_not_make_a_pointer_a_topic(message
             "the president who's visiting, who is that again",
             "the president who's visiting, who is that again",
         ),
+        ("taiwan in this at all", "taiwan in this at all"),
+        ("anything in there abt the drills", "anything in there abt the drills"),
     ],
 )
 def test_requests_and_pointers_ask_in_chat(message: str, asked: str) -> None:
     # "list"/"compare" ask like "explain"; a request after a comma asks (about what came
     # before it when it names nothing); "who is that" points back, "again" or not.
     assert questions_in(message) == [asked]
+
+
+@pytest.mark.parametrize(
+    "message", ["not at all", "i dont like it at all", "anything about it makes me mad"]
+)
+def test_at_all_and_anything_about_stay_silent_in_statements(message: str) -> None:
+    assert questions_in(message) == []

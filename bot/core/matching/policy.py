@@ -230,6 +230,13 @@ def _start(
     open_or = tail[-1] == "or" or (tail[-2:-1] == ["or"] and tail[-1] in _OR_TAGS)
     if len(tail) > 2 and open_or and not _SPEAKER.intersection(tail):
         return lead
+    # "anything in there abt the drills": asking whether the article says something on a topic.
+    if first in _ANYTHING and _ABOUT.intersection(body[1:5]) and not _SPEAKER.intersection(words):
+        return lead
+    # "taiwan in this at all": a topic with a trailing "at all" asks whether it is there.
+    at_all = words[-2:] == ["at", "all"] and len(words) > 2 and not _SPEAKER.intersection(words)
+    if at_all and not _NEGATIONS.intersection(words):
+        return lead
     if opening is None and not after_comma and _topic_then_question(body):
         return lead
     return opening
@@ -261,6 +268,11 @@ def _asking_frame(body: list[str]) -> int | None:
 
 # The speaker: an indirect question about oneself is a statement of one's mind.
 _SPEAKER = frozenset({"i", "im", "ive", "id", "me", "my", "we", "our"})
+# "anything (in there) about X" asks, like "is there anything about X".
+_ANYTHING = frozenset({"anything", "anythin", "any"})
+_ABOUT = frozenset({"about", "abt", "bout", "on", "regarding"})
+# Negations: "not at all", "nothing new at all" answer, they do not ask.
+_NEGATIONS = frozenset({"not", "no", "nothing", "never", "dont", "doesnt", "isnt", "cant", "wont"})
 
 
 def _frame_length(body: list[str]) -> int | None:
