@@ -179,6 +179,56 @@ def test_a_question_after_chatter_is_answered_from_its_sentence(korean_matcher: 
     assert reply.entry_id == alone.entry_id and reply.question == chatter
 
 
+def test_sentences_end_at_laughter_background_clauses_and_turns_to_the_point() -> None:
+    assert sentences("와 대박 ㅋㅋ 근데 호주는?") == ["와 대박 ㅋㅋ", "근데 호주는?"]
+    assert sentences("잘 모르겠는데, 필리핀은 뭘 줬어?") == ["잘 모르겠는데", "필리핀은 뭘 줬어?"]
+    assert sentences("피곤하다 아무튼 NCG가 뭐야?") == ["피곤하다", "아무튼 NCG가 뭐야?"]
+    assert sentences("근데 NCG가 뭐야?") == ["근데 NCG가 뭐야?"]
+
+
+# Korean questions inside chatter, written for these tests from the article alone (never a
+# tuning set): the message, and the paragraphs that answer its question.
+_CHATTER = [
+    (
+        "아 오늘 회사에서 너무 피곤했다 ㅠㅠ 근데 기사 보다가 궁금한 게 생겼는데 "
+        "핵협의그룹이 정확히 뭐하는 거야?",
+        {2},
+    ),
+    ("안녕하세요! 처음 와봤어요. 미국이 한국한테 해주겠다는 네 가지가 뭔가요?", {2}),
+    (
+        "어제 뉴스에서 봤는데 잘 이해가 안 가서요. 왜 한국에서 자체 핵무장 얘기가 나오는 거예요?",
+        {3},
+    ),
+    ("질문 하나만요 ㅎㅎ 일본도 비슷한 보장 받게 되나요?", {6}),
+    ("음 솔직히 잘 모르겠는데, 필리핀은 미국한테 뭘 내줬다는 거야?", {4}),
+    ("lol 이거 읽다가 현타옴. 근데 나토 1960년대 얘기는 왜 나오는 거야?", {3}),
+    ("the NCG 그거 기존 대화랑 뭐가 다른 거임?", {2}),
+    ("바이든 2년 뒤에 없으면 어떻게 되냐는 게 핵심 질문이라는 거지?", {7}),
+    ("트럼프 때 한국 사람들이 뭘 걱정했다는 거예요? 방기? 연루?", {7}),
+    ("저녁 뭐 먹지... 아무튼 전략자산에는 뭐가 포함돼?", {2}),
+    ("중국이 오히려 주변 나라들을 미국 쪽으로 밀어낸다는 게 무슨 뜻이야? ㅋㅋ 신기하네", {5}),
+    ("와 대박 ㅋㅋ 근데 호주에서는 무슨 논쟁이 생긴다는 거야?", {6}),
+]
+
+
+@pytest.mark.parametrize(("message", "paragraphs"), _CHATTER)
+def test_a_korean_question_inside_chatter_is_answered(
+    korean_matcher: Matcher, message: str, paragraphs: set[int]
+) -> None:
+    reply = korean_matcher.reply(message)
+    cited = {s.paragraph for s in reply.sources}
+    assert reply.answered and cited & paragraphs, (reply.entry_id, reply.score, reply.reason)
+
+
+def test_korean_chatter_without_a_question_stays_silent_in_chat(korean_matcher: Matcher) -> None:
+    for message in (
+        "아 오늘 너무 피곤하다 ㅠㅠ 근데 기사는 재밌더라",
+        "와 대박 ㅋㅋ 동맹 70년 됐다니 신기하다",
+    ):
+        reply = korean_matcher.reply(message, chat=True)
+        assert not reply.answered, (message, reply.entry_id)
+
+
 def test_an_english_question_in_korean_chatter_is_read_in_english(
     korean_matcher: Matcher,
 ) -> None:

@@ -24,7 +24,7 @@ import Stemmer
 
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
 from .details import Detail, EntryText, has_detail
-from .korean import analyse, has_hangul, is_korean_question, sentences
+from .korean import analyse, asks_outright, has_hangul, is_korean_question, sentences
 from .semantic import SemanticModel
 
 __all__ = ["KOREAN_MAX_CHARS", "KoreanMatcher", "KoreanSettings", "Scores"]
@@ -404,15 +404,19 @@ class KoreanMatcher:
         text = question[:KOREAN_MAX_CHARS]
         if chat and not addressed and not is_korean_question(text):
             return Reply(question=question, answered=False, reason="not_a_question", language="ko")
-        # Chatter around a question ("안녕하세요! … 뭐야?"): each question sentence is read
-        # alone too, and the reading that fits an entry best is taken.
+        # Chatter around a question ("안녕하세요! … 뭐야?"): the question sentences are read
+        # first, those that ask outright (a '?' or a question word) before those that only end
+        # like a question, then the whole message; the first reading that answers is taken,
+        # else the one that fits an entry best.
         parts = sentences(text)
         readings = [text]
         if len(parts) > 1:
-            readings += [p for p in parts if has_hangul(p) and is_korean_question(p)]
+            asking = [p for p in parts if has_hangul(p) and is_korean_question(p)]
+            asking.sort(key=lambda p: not asks_outright(p))
+            readings = [*asking[:MAX_QUESTION_SENTENCES], text]
         threshold = self.settings.chat_threshold if chat else self.settings.answer_threshold
         best: tuple[bool, float, Scores, int, list[str]] | None = None
-        for reading in readings[: 1 + MAX_QUESTION_SENTENCES]:
+        for reading in readings:
             scored = self.scores(reading)
             if scored is None:  # no model: nothing to answer Korean with
                 return Reply(question=question, answered=False, reason="unsure", language="ko")
@@ -421,7 +425,7 @@ class KoreanMatcher:
             if best is None or (answers, value) > best[:2]:
                 best = (answers, value, scored, chosen, missing)
             if answers:
-                break  # the whole message already answers: no need to read its parts
+                break
         assert best is not None
         _, value, found, chosen, missing = best
         settings = self.settings

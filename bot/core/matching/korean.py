@@ -20,6 +20,7 @@ __all__ = [
     "DETAIL_KINDS",
     "KoreanQuery",
     "analyse",
+    "asks_outright",
     "has_hangul",
     "is_korean_question",
     "sentences",
@@ -28,7 +29,13 @@ __all__ = [
 # Precomposed syllables, compatibility jamo and the conjoining jamo blocks.
 _HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")
 _SYLLABLE = re.compile("[\uac00-\ud7a3]")
-_SENTENCE_END = re.compile(r"(?<=[.!?？！。])\s+|\n+")
+# A sentence ends after . ! ? and at a line end; in chat also after laughter or tears ("ㅋㅋ",
+# "ㅠㅠ"), after a clause of background ending in "-는데," ("궁금한 게 생겼는데 …"), and before
+# a word that turns to the point ("근데", "아무튼").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?？！。])\s+|\n+|(?<=[ㅋㅎㅠㅜ]{2})\s+|(?<=[는은던]데)[,，]?\s+"
+    r"|\s+(?=(?:근데|그런데|아무튼|암튼|그나저나|어쨌든|암튼간에)\s)"
+)
 # A word: a run of Hangul syllables, or of Latin letters and digits.
 _WORD = re.compile("[\uac00-\ud7a3]+|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -257,7 +264,8 @@ GLOSSARY = _entries(
     자주 = often | frequently
     상의 = consult
     사용 = use
-    허용 = allow | access
+    허용 허락 허가 = allow | access | permit
+    내주 내준 내줬 내줘 = permit | access | give
     보내 = send
     포함 = include
     영향 = impact | effect
@@ -449,7 +457,7 @@ _ASKS = {
     # "뭐라고 했어" is what someone said; "뭐라고 해(요)" mostly what the article says.
     "reaction": re.compile(r"반응|뭐라고\s*(?:했|말했)|입장\s*(?:은|이|을)"),
     # "what happens if …": a later event the article cannot know.
-    "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)"),
+    "later": re.compile(r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일|어떡)"),
     # Where ("어디까지" is how far along, not a place).
     "place": re.compile(r"어디(?!까지)|어느\s*(?:곳|지역|도시|장소)|(?<![가-힣])(?:위치|장소)"),
     # How often; "몇 번", "1년에 몇 번" ask it exactly (times, below).
@@ -462,9 +470,12 @@ _WHICH_COUNTRY = re.compile(r"(?:나라|국가)\S*\s*어디|어느\s*(?:나라|�
 # A "what happens if" clause quoted as the topic of talk or worry ("…면 어떻게 되냐는 얘기도
 # 있어?", "…면 어떻게 될지 걱정해?"): the question asks whether the article raises it, which it
 # can, not what happened later, which it cannot.
+# "…냐는", "…냐고" quote a question as such ("…면 어떻게 되냐는 게 핵심 질문이야?"); "…는지",
+# "…ㄹ지" only before a word of talk ("어떻게 될지 알려줘" asks it).
 _QUOTED_LATER = re.compile(
-    r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일)\S*?(?:냐는|냐고|는지에?|지에?|다는|라는)\s+"
-    r"(?:(?:대한|관한)\s+)?(?:얘기|이야기|말|내용|질문|언급|논의|우려|걱정|고민|의문|물음)"
+    r"면\s*(?:어떻게\s*(?:돼|되|될)|무슨\s*일|어떡)\S*?(?:냐는|냐고"
+    r"|(?:는지에?|지에?|다는|라는)\s+(?:(?:대한|관한)\s+)?"
+    r"(?:얘기|이야기|말|내용|질문|언급|논의|우려|걱정|고민|의문|물음))"
 )
 # Dates and numbers written with digits: "1월" is January, "1960년대" the 1960s.
 _MONTHS = _split(
@@ -640,6 +651,11 @@ def _thing_before(read: list[tuple[int, tuple[_Concept, ...] | None]], at: int) 
         if named:
             return named[-1]
     return ()
+
+
+def asks_outright(text: str) -> bool:
+    """A '?' or a question word: a question, not only a sentence ending like one."""
+    return "?" in text or "？" in text or _QUESTION_WORD.search(text) is not None
 
 
 def is_korean_question(text: str) -> bool:
