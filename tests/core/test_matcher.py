@@ -672,3 +672,18 @@ def test_requests_and_pointers_ask_in_chat(message: str, asked: str) -> None:
 )
 def test_at_all_and_anything_about_stay_silent_in_statements(message: str) -> None:
     assert questions_in(message) == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "lol the title is so cheesy. does the author think it will be enough",
+        "tbh the whole thing is theater imo. does the writer think it's enough",
+    ],
+)
+def test_a_question_after_a_statement_is_asked_alone_when_the_whole_is_not_understood(
+    matcher: Matcher, message: str
+) -> None:
+    # "it" points back, but the statement before it is the member's chatter, not the topic.
+    reply = matcher.reply(message, chat=True)
+    assert reply.answered and reply.entry_id == "central-question"

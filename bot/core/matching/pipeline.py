@@ -287,6 +287,14 @@ class Matcher:
                 )
                 if alone.answered:
                     reply, known = alone, alone_known
+            elif attempt.alone is not None and reply.reason == "unsure":
+                # "i think this is all theater. does the writer think it's enough": the
+                # statement before the question is chatter, not what "it" stands for.
+                alone, alone_known = self._decide(
+                    question, Asked(attempt.alone, attempt.alone), chat
+                )
+                if alone.answered:
+                    reply, known = alone, alone_known
             sure = known
             replies.append(reply)
         answered = next((r for r in replies if r.answered), None)

@@ -384,6 +384,10 @@ class Asked:
     # The question before it, when this one only completes it ("what's his name, and when's
     # he visiting"): asked on its own if the completed question asks what the article lacks.
     first: str | None = None
+    # Its own words, when it has a topic and a question word of its own and the clause before
+    # it asks nothing ("tbh i think this is all theater. does the writer think it's enough"):
+    # asked on their own if the whole is not understood.
+    alone: str | None = None
 
 
 def asked_in(text: str) -> list[Asked]:
@@ -444,7 +448,8 @@ def asked_in(text: str) -> list[Asked]:
                 # or a bare question word ("..., when") only asks the one before more
                 # precisely.
                 first = before if content and not fragment else None
-            found.append(Asked(f"{before}, {own}", own, first))
+            alone = own if content and not fragment and clauses[index - 1][1] is None else None
+            found.append(Asked(f"{before}, {own}", own, first, alone))
         else:
             found.append(Asked(own, own))
     return found
