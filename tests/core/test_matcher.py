@@ -595,6 +595,7 @@ def _content_stems(text: str) -> set[str]:
         ("explain the deal in plain english", "explain the deal"),
         ("what is the deal tryna do", "what is the deal trying to do"),
         ("is it all going great", "is it all going well"),
+        ("why now", "why the timing"),
         ("thumbs up or down on the deal", "the stance on the deal"),
         ("is the author cool w the deal", "the author stance the deal"),
     ],
