@@ -407,6 +407,25 @@ def test_questions_written_with_endings_and_counts_are_answered(
     assert reply.answered and reply.entry_id in entries, (reply.entry_id, reply.score)
 
 
+def test_a_count_is_a_count_of_what_is_counted_where_it_is_asked(
+    korean_matcher: Matcher,
+) -> None:
+    """ "Four additional military bases" in the Philippines counts neither bases in Korea nor
+    troops; "70 years" counts no allies."""
+    assert analyse("한국에 미군 기지 몇 개 있어?").counted == (("bases",),)
+    assert ("troops",) in analyse("미군 몇 명이야?").counted
+    answered = korean_matcher.reply("미국이 필리핀에서 쓸 수 있는 기지가 몇 곳 늘었어?")
+    assert answered.answered and answered.entry_id == "philippines-bases"
+    for question in (
+        "한국에 미군 기지 몇 개 있어?",
+        "일본에 미군 기지 몇 곳 있어?",
+        "필리핀 기지에 미군 몇 명 있어?",
+        "동맹국 몇 개국이야?",
+    ):
+        reply = korean_matcher.reply(question)
+        assert not reply.answered and reply.reason == "not_in_article", (question, reply.entry_id)
+
+
 def test_how_often_is_answered_but_how_many_times_is_not(korean_matcher: Matcher) -> None:
     """The article says the group meets "more frequently" than existing dialogues: that
     answers how often, not how many times a year."""

@@ -107,6 +107,20 @@ _HOLDER_WORDS = """
     observers counterparts administration government allies partners neighbors countries
 """
 _HOLDERS = frozenset(_stemmer.stemWords(_HOLDER_WORDS.split()))
+# Countries a count may be asked of ("한국에 기지 몇 개"): the stated count must be of that
+# country's too. (Not the United States: "US access" is in many quotes.)
+_COUNTRY_WORDS = (
+    "korea philippines japan australia china russia india taiwan ukraine europe british"
+)
+_COUNTRIES = frozenset(_stemmer.stemWords(_COUNTRY_WORDS.split()))
+# A number word or figure, and "how many X" where X is no unit of time (that asks how long).
+_COUNT_WORD = re.compile(
+    r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion)$",
+    re.I,
+)
+_HOW_MANY = re.compile(r"\bhow many (?!years?\b|months?\b|days?\b|weeks?\b|decades?\b)", re.I)
+_COUNT_WINDOW = 3  # "four additional military bases": a number this many words before
 # An English phrasing that asks what something is called.
 _ASKS_NAME = re.compile(r"\bname[sd]?\b|\bcalled\b|\bstand for\b", re.I)
 
@@ -191,12 +205,35 @@ def _gives_name(
     )
 
 
+def _gives_count(entry: Entry, counted: frozenset[str], named: frozenset[str]) -> bool:
+    """Whether the entry gives a count of the thing counted (its stems `counted`) in the
+    countries the question names: a phrasing asking how many of it there, or a quote with a
+    number just before it ("four additional military bases") and those countries."""
+    countries = named & _COUNTRIES
+    for phrasing in entry.phrasings:
+        stems = _stems(phrasing)
+        if _HOW_MANY.search(phrasing) and counted & stems and countries <= stems:
+            return True
+    for quote in _quotes(entry):
+        if not countries <= _stems(quote):
+            continue
+        words = _WORD.findall(quote.casefold())
+        stems_of = _stemmer.stemWords(words)
+        for k, stem in enumerate(stems_of):
+            if stem in counted and any(
+                _COUNT_WORD.match(w) for w in words[max(0, k - _COUNT_WINDOW) : k]
+            ):
+                return True
+    return False
+
+
 def _gives(
     entry: Entry,
     kind: str,
     named: frozenset[str] = frozenset(),
     thing: frozenset[str] = frozenset(),
     words: frozenset[str] = frozenset(),
+    counted: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether the entry gives that kind of detail: one of its English phrasings asks for it,
     or its quotes state one (a count, a cost or a length of time next to a word of `named`,
@@ -204,6 +241,8 @@ def _gives(
     given for that thing (`words`: the question's English words, which name nothing new);
     only for a person, or a country, do the entry's "who" phrasings give it: "who is Marcos"
     does not name the bases of the Philippines."""
+    if kind == "number" and counted:
+        return _gives_count(entry, counted, named)
     if kind == "name" and thing:
         if _gives_name(entry, thing, named, words):
             return True
@@ -244,6 +283,7 @@ class Scores:
     # the English words of every concept it names.
     thing: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
+    counted: frozenset[str] = frozenset()  # stems of what a count asks about, if it says
 
 
 class KoreanMatcher:
@@ -370,6 +410,11 @@ class KoreanMatcher:
             )
         )
         words = frozenset(w for concept in concepts for spelling in concept for w in spelling)
+        counted = frozenset(
+            _stemmer.stemWords(
+                [w for spelling in analysis.counted for w in spelling if w not in _FILLER]
+            )
+        )
         return Scores(
             similarity,
             evidence,
@@ -378,6 +423,7 @@ class KoreanMatcher:
             unnamed=tuple(unnamed),
             thing=thing,
             words=words,
+            counted=counted,
         )
 
     def choose(
@@ -396,7 +442,11 @@ class KoreanMatcher:
         return (
             best,
             float(combined[best]),
-            [k for k in found.asks if not _gives(entry, k, found.named, found.thing, found.words)],
+            [
+                k
+                for k in found.asks
+                if not _gives(entry, k, found.named, found.thing, found.words, found.counted)
+            ],
         )
 
     def reply(self, question: str, *, chat: bool = False, addressed: bool = False) -> Reply:

@@ -507,6 +507,9 @@ class KoreanQuery:
     # The thing whose name is asked ("필리핀 기지 이름": the bases), as its English spellings;
     # () when the question names none, or names it with a word the glossary does not know.
     named_thing: tuple[tuple[str, ...], ...] = ()
+    # What a count asks about ("기지 몇 개": bases; "몇 명": people), as English nouns; ()
+    # when the question counts nothing it names.
+    counted: tuple[tuple[str, ...], ...] = ()
 
 
 # A count ("네 곳", "몇 개", "3척"): the counter word after a number says what kind of thing is
@@ -517,6 +520,20 @@ _COUNT = re.compile(
     # a particle may follow the counter, not more of a word ("윤석열 대통령" counts nothing)
     r"(?=[이가은는을를에의도만야요씩째]|[^가-힣]|$)"
 )
+# A count asked ("몇 개", "몇 명"), and what each counter counts where it says ("명": people);
+# the others ("개", "가지") count the word before the count.
+_ASKED_COUNT = re.compile(r"몇\s*(?P<counter>개국|군데|가지|개|명|곳|척|대|기|발|나라)?")
+_COUNTERS: dict[str, _Concept] = {
+    "명": (("people",), ("troops",), ("soldiers",), ("personnel",), ("members",), ("officials",)),
+    "개국": (("countries",), ("nations",), ("allies",)),
+    "나라": (("countries",), ("nations",), ("allies",)),
+    "척": (("submarines",), ("ships",), ("carriers",), ("vessels",)),
+    "대": (("bombers",), ("aircraft",), ("planes",), ("jets",)),
+    "기": (("bombers",), ("aircraft",), ("missiles",)),
+    "발": (("missiles",), ("warheads",)),
+    "곳": (("bases",), ("sites",), ("places",)),
+    "군데": (("bases",), ("sites",), ("places",)),
+}
 # The numbers a count names, from two to ten ("네 가지": the four actions; one is rarely what
 # a question is about), as English words.
 _NUMBERS = dict(enumerate(_split("two three four five six seven eight nine ten"), start=2))
@@ -637,7 +654,11 @@ def analyse(question: str) -> KoreanQuery:
     thing: _Concept = ()
     if "name" in asks and (name := _ASKS["name"].search(text)) is not None:
         thing = _thing_before(read, name.start())
-    return KoreanQuery(tuple(concepts), tuple(latin), unknown, frozenset(asks), thing)
+    counted: _Concept = ()
+    if "number" in asks and (how_many := _ASKED_COUNT.search(text)) is not None:
+        counter = how_many.group("counter")
+        counted = _COUNTERS.get(counter) or _thing_before(read, how_many.start())
+    return KoreanQuery(tuple(concepts), tuple(latin), unknown, frozenset(asks), thing, counted)
 
 
 def _thing_before(read: list[tuple[int, tuple[_Concept, ...] | None]], at: int) -> _Concept:
