@@ -596,6 +596,8 @@ def _content_stems(text: str) -> set[str]:
         ("what is the deal tryna do", "what is the deal trying to do"),
         ("is it all going great", "is it all going well"),
         ("why now", "why the timing"),
+        ("who is next in line", "who is next on the list"),
+        ("is the writer confident", "is the writer optimistic"),
         ("thumbs up or down on the deal", "the stance on the deal"),
         ("is the author cool w the deal", "the author stance the deal"),
     ],
