@@ -13,7 +13,7 @@ from bot.core.lexicon import GENERAL_SYNONYMS, STOPWORDS
 from bot.core.matcher import Matcher, MatchSettings, is_question
 from bot.core.matching.analysis import Analyser
 from bot.core.matching.details import asked_detail
-from bot.core.matching.policy import names_a_topic, questions_in
+from bot.core.matching.policy import _SENTENCES, _sentences_of, names_a_topic, questions_in
 from bot.core.models import Entry, KnowledgeBase, Reply, Source
 from bot.core.text import normalize
 
@@ -99,6 +99,18 @@ def test_question_shapes(text: str) -> None:
 )
 def test_not_questions(text: str) -> None:
     assert not is_question(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
+        st.text(alphabet="ab c?!.;:-)(\n\t12", max_size=40),
+        st.sampled_from(["why?", "why?!  ", "???", "", "what is 1) x 2) y", "a - b", "x: y"]),
+    )
+)
+def test_one_sentence_found_without_the_regex_is_what_the_regex_finds(text: str) -> None:
+    assert _sentences_of(text) == _SENTENCES.split(text)
 
 
 @pytest.mark.parametrize(
