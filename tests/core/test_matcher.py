@@ -610,6 +610,7 @@ def _content_stems(text: str) -> set[str]:
         ("why now", "why the timing"),
         ("who is next in line", "who is next on the list"),
         ("is the writer confident", "is the writer optimistic"),
+        ("which planes are deployed", "which aircraft are deployed"),
         ("thumbs up or down on the deal", "the stance on the deal"),
         ("is the author cool w the deal", "the author stance the deal"),
     ],
