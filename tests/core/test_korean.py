@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
@@ -15,7 +16,7 @@ from bot.core.matcher import Matcher, is_question
 from bot.core.matching.bilingual import KoreanMatcher
 from bot.core.matching.korean import analyse, has_hangul, is_korean_question, sentences
 from bot.core.matching.semantic import SemanticModel
-from bot.core.models import LANGUAGE_NOTES, KnowledgeBase
+from bot.core.models import LANGUAGE_NOTES, Entry, KnowledgeBase, Source
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # Written blind from the article (see the file's header); not a tuning set.
@@ -515,3 +516,58 @@ def test_a_huge_korean_message_gets_a_decision(korean_matcher: Matcher) -> None:
     reply = korean_matcher.reply(text)
     assert reply.question == text and reply.language == "ko"
     assert reply.answered is False or reply.sources
+
+
+# -- a server's own entries ----------------------------------------------------------------------
+
+
+class _CountingEncoder:
+    """A deterministic stand-in encoder that records every text it encodes."""
+
+    model_id = "counting-korean/1"
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_servers_korean_matcher_shares_the_shipped_vectors(shipped_kb: KnowledgeBase) -> None:
+    encoder = _CountingEncoder()
+    model = SemanticModel(None, load=lambda directory: encoder)
+    own = Entry(
+        id="goodie-bag",
+        question="What is in Seoul's goodie bag from this summit?",
+        answer="The author lists four major actions by the United States.",
+        sources=(Source(paragraph=2, quote="four major actions by the United States"),),
+        created_by=1,
+    )
+    server = Matcher(shipped_kb, semantic=model).with_entries((own,))
+    question = "정상회담 선물 보따리에 뭐가 있어?"
+    server.reply(question)
+
+    # The shipped texts were encoded once, by the shipped matcher; the server encoded only its
+    # own entry's phrasing, answer and quote, and holds only those rows.
+    def texts(entries: tuple[Entry, ...]) -> set[str]:
+        return {
+            *(p for e in entries for p in e.phrasings),
+            *(e.answer for e in entries),
+            *(" ".join(s.quote for s in e.sources) or e.answer for e in entries),
+        }
+
+    assert set(encoder.encoded) == texts(shipped_kb.entries) | texts((own,)) | {question}
+    assert sum(text == own.question for text in encoder.encoded) == 1
+    korean = server._korean
+    assert korean is not None and korean._shared is not None
+    held = korean._entry_vectors()
+    assert held is not None and [len(rows) for rows in held[1:]] == [1, 1, 1]
+    # ...and it scores every entry as a matcher that reads the whole base itself.
+    whole = KoreanMatcher(server.kb, model).scores(question)
+    shared = korean.scores(question)
+    assert whole is not None and shared is not None
+    np.testing.assert_allclose(shared.similarity, whole.similarity, rtol=1e-6)
+    assert shared.similarity.shape == (len(shipped_kb.entries) + 1,)

@@ -294,10 +294,16 @@ class KoreanMatcher:
         kb: KnowledgeBase,
         model: SemanticModel,
         settings: KoreanSettings | None = None,
+        shared: KoreanMatcher | None = None,
     ) -> None:
+        """`shared`: the matcher of a knowledge base whose entries are the first of `kb`'s
+        (the shipped FAQ, for a server's matcher): its vectors are used, not copied, and only
+        the rest (the server's own entries) are encoded and kept here."""
         self.kb = kb
         self.settings = settings or KoreanSettings()
         self._model = model
+        self._shared = shared
+        self._first = len(shared.kb.entries) if shared is not None else 0
         self._vectors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._texts = [_stems(self._english(e)) for e in kb.entries]
         self._counts: dict[_Concept, int] = {}
@@ -308,9 +314,10 @@ class KoreanMatcher:
         return " ".join((*entry.phrasings, entry.answer, *(s.quote for s in entry.sources)))
 
     def _entry_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Phrasing, answer and source vectors (through the disk cache), built on first use."""
+        """Phrasing, answer and source vectors of the entries not shared (through the disk
+        cache), built on first use; a phrasing's owner counts from the first entry not shared."""
         if self._vectors is None:
-            entries = self.kb.entries
+            entries = self.kb.entries[self._first :]
             phrasings = [p for e in entries for p in e.phrasings]
             owners = np.repeat(np.arange(len(entries)), [len(e.phrasings) for e in entries])
             bodies = [e.answer for e in entries]
@@ -356,23 +363,41 @@ class KoreanMatcher:
         """Rarity of a concept: how few entries name it in any of its spellings (an IDF)."""
         return max(0.3, math.log((len(self._texts) + 1) / (1 + self._count(concept))))
 
-    def scores(self, question: str) -> Scores | None:
-        """Similarity and glossary evidence of every entry, and the details asked for."""
+    def _loaded(self) -> bool:
+        """Whether the entries' vectors, shared ones included, are read (read them if not)."""
+        shared = self._shared is None or self._shared._loaded()
+        return shared and self._entry_vectors() is not None
+
+    def _similarity(self, query: np.ndarray) -> np.ndarray | None:
+        """Every entry's similarity to a question's vector: its closest phrasing's, plus its
+        answer's and its quotes' at their weights."""
         vectors = self._entry_vectors()
-        query = self._model.encode_question(question)
-        if vectors is None or query is None:
+        if vectors is None:
             return None
         owners, phrasings, bodies, sources = vectors
         settings = self.settings
-        best = np.full(len(self.kb.entries), -1.0, dtype=np.float32)
+        best = np.full(len(self.kb.entries) - self._first, -1.0, dtype=np.float32)
         with self._model.one_thread():
             np.maximum.at(best, owners, phrasings @ query)
-            similarity = (
+            own: np.ndarray = (
                 best
                 + settings.answer_weight * (bodies @ query)
                 + settings.source_weight * (sources @ query)
             ) / (1 + settings.answer_weight + settings.source_weight)
+        if self._shared is None:
+            return own
+        shipped = self._shared._similarity(query)
+        return None if shipped is None else np.concatenate([shipped, own])
 
+    def scores(self, question: str) -> Scores | None:
+        """Similarity and glossary evidence of every entry, and the details asked for."""
+        if not self._loaded():
+            return None
+        query = self._model.encode_question(question)
+        similarity = None if query is None else self._similarity(query)
+        if similarity is None:
+            return None
+        settings = self.settings
         analysis = analyse(question)
         synonyms = self.kb.synonyms
         glossary = len(analysis.concepts)
