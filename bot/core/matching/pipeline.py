@@ -250,7 +250,7 @@ class Matcher:
         if self._semantic is not None and has_hangul(question[:MAX_QUERY_CHARS]):
             # Korean only in the chatter around an English question ("omg 대박 ... what is
             # he there for"): the English question is read, without the Korean.
-            english = _english_question(question)
+            english = _english_question(question[:MAX_QUERY_CHARS])
             if english is not None:
                 text = english
         if text is question and self._semantic is not None and has_hangul(text[:MAX_QUERY_CHARS]):
@@ -330,6 +330,16 @@ class Matcher:
             question, entries, sentences, chat=chat, missing=missing, opinion=opinion
         )
         return reply, sure
+
+    def warm_model(self) -> bool:
+        """Load the model and this base's vectors now, so that no member's first question
+        waits for them (a few seconds with empty caches); False without a model or when it
+        failed to load (reported once, by the model)."""
+        if self._semantic is None:
+            return False
+        korean = self._korean_matcher(self._semantic)._loaded()
+        opinion = self._second_opinion()
+        return korean and opinion is not None and opinion.loaded()
 
     def _korean_matcher(self, model: SemanticModel) -> KoreanMatcher:
         """This matcher's Korean matcher, made on the first Korean question; a server's
