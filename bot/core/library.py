@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -181,6 +182,19 @@ class Library:
                 self._matchers.popitem(last=False)
         _log.debug("built the overlay of server %s (%d entries)", guild_id, len(guild.entries))
         return matcher
+
+    def warm_model(self) -> None:
+        """Load the model and the shipped entries' vectors now: a long-running bot calls this
+        from a worker thread at start, so that no member's first Korean question (or English
+        close race) waits the few seconds they take with empty caches."""
+        started = time.monotonic()
+        try:
+            ready = self._shipped_matcher().warm_model()
+        except Exception as exc:  # a thread of its own: nothing above it would report this
+            _log.warning("model not loaded ahead: %s (questions load it when they need it)", exc)
+            return
+        if ready:
+            _log.info("model ready in %.1f s", time.monotonic() - started)
 
     def _shipped_matcher(self) -> Matcher:
         """The matcher over the shipped knowledge, built once per version of it."""

@@ -571,3 +571,17 @@ def test_a_servers_korean_matcher_shares_the_shipped_vectors(shipped_kb: Knowled
     assert whole is not None and shared is not None
     np.testing.assert_allclose(shared.similarity, whole.similarity, rtol=1e-6)
     assert shared.similarity.shape == (len(shipped_kb.entries) + 1,)
+
+
+def test_warming_the_model_reads_every_vector_ahead_of_the_first_question(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    assert Matcher(shipped_kb).warm_model() is False  # no model: nothing to warm
+    encoder = _CountingEncoder()
+    matcher = Matcher(shipped_kb, semantic=SemanticModel(None, load=lambda directory: encoder))
+    assert matcher.warm_model() is True
+    assert {e.question for e in shipped_kb.entries} <= set(encoder.encoded)
+    warmed = len(encoder.encoded)
+    # The first Korean question then encodes only itself.
+    matcher.reply("핵협의그룹이 뭐야?")
+    assert encoder.encoded[warmed:] == ["핵협의그룹이 뭐야?"]

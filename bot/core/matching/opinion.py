@@ -65,6 +65,11 @@ class SecondOpinion:
                     self._vectors = (np.repeat(np.arange(len(entries)), counts), vectors)
         return self._vectors
 
+    def loaded(self) -> bool:
+        """Whether the phrasings' vectors, shared ones included, are read (read them if not)."""
+        shared = self._shared is None or self._shared.loaded()
+        return shared and self._phrasings() is not None
+
     def about(self, question: str) -> Similarity:
         """The similarity of `question` to entries, encoded on the first call only."""
         found: list[np.ndarray | None] = []
