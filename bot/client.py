@@ -12,7 +12,6 @@ import contextlib
 import functools
 import logging
 import sqlite3
-import threading
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -281,7 +280,7 @@ async def start_bot(
     )
     stats = library.store
     # The model loads beside the gateway's start, not on a member's first question.
-    threading.Thread(target=library.warm_model, name="warm-model", daemon=True).start()
+    library.warm_model_in_background()
     prune_task = asyncio.create_task(_prune_daily(stats, settings.retention_days))
     health: HealthServer | None = None
     try:

@@ -183,16 +183,27 @@ class Library:
         _log.debug("built the overlay of server %s (%d entries)", guild_id, len(guild.entries))
         return matcher
 
+    def warm_model_in_background(self) -> None:
+        """Load the model and the shipped entries' vectors in a worker thread (a long-running
+        bot, at start), so that members' questions do not wait the few seconds they take with
+        empty caches: meanwhile English questions are matched lexically alone, and a Korean
+        question waits for the load."""
+        if self._semantic is None:
+            return
+        self._semantic.warming = True
+        threading.Thread(target=self.warm_model, name="warm-model", daemon=True).start()
+
     def warm_model(self) -> None:
-        """Load the model and the shipped entries' vectors now: a long-running bot calls this
-        from a worker thread at start, so that no member's first Korean question (or English
-        close race) waits the few seconds they take with empty caches."""
+        """Load the model and the shipped entries' vectors now (see warm_model_in_background)."""
         started = time.monotonic()
         try:
             ready = self._shipped_matcher().warm_model()
         except Exception as exc:  # a thread of its own: nothing above it would report this
             _log.warning("model not loaded ahead: %s (questions load it when they need it)", exc)
             return
+        finally:
+            if self._semantic is not None:
+                self._semantic.warming = False
         if ready:
             _log.info("model ready in %.1f s", time.monotonic() - started)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot.core.library import Library
 from bot.core.matcher import Matcher, MatchSettings
 from bot.core.matching.opinion import SecondOpinion
 from bot.core.matching.policy import Policy
@@ -18,6 +21,7 @@ from bot.core.models import Entry, KnowledgeBase, Source
 # ranking to the North Korea entry (83), with the consultation entry close behind (72).
 PARAPHRASE = "does seoul get told before the us fires nukes"
 LEXICAL, MEANT = "north-korea-nuclear-forces", "consult-before-nuclear-use"
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 class Opinion:
@@ -154,3 +158,31 @@ def test_a_servers_opinion_shares_the_shipped_vectors(shipped_kb: KnowledgeBase)
     assert first is not None and whole is not None
     np.testing.assert_allclose(first, whole, rtol=1e-6)
     assert first.shape == (len(kb.entries),)
+
+
+def test_while_the_model_warms_in_the_background_english_does_not_wait_for_it(
+    shipped_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    gate = threading.Event()
+    encoder = CountingEncoder()
+
+    def slow_load(directory: Path | None) -> CountingEncoder:
+        gate.wait(30)  # the model is still loading
+        return encoder
+
+    model = SemanticModel(None, load=slow_load)
+    library = Library(
+        KNOWLEDGE, tmp_path / "data", MatchSettings(), semantic=model, overlay_cache=4
+    )
+    library.warm_model_in_background()
+    # The close race goes to the lexical choice at once, with nothing encoded...
+    assert library.matcher_for(None).reply(PARAPHRASE).entry_id == LEXICAL
+    assert encoder.encoded == []
+    # ...and once the model is ready, the second opinion is asked again.
+    gate.set()
+    deadline = time.monotonic() + 30
+    while model.warming and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not model.warming
+    library.matcher_for(None).reply(PARAPHRASE)
+    assert PARAPHRASE in encoder.encoded

@@ -352,6 +352,8 @@ class Matcher:
     def _opinion_about(self, text: str) -> Similarity | None:
         """The encoder's similarity of an English question to entries, for the policy to ask
         about a close race (the model runs only if it does); None without a model."""
+        if self._semantic is not None and self._semantic.warming:
+            return None  # the model is loading in the background: lexical alone till then
         opinion = self._second_opinion()
         return None if opinion is None else opinion.about(text)
 

@@ -464,6 +464,9 @@ class SemanticModel:
         self._lock = threading.Lock()
         self.vectors = VectorCache(cache_dir / "vectors.npz" if cache_dir is not None else None)
         self._limiter: Any = None  # threadpoolctl's limit, found on first use
+        # Set while a worker thread loads the model ahead of questions (a running bot):
+        # meanwhile an English question does not wait for a second opinion (pipeline.py).
+        self.warming = False
 
     def encoder(self) -> Encoder | None:
         """The loaded encoder, loading it now if needed; None when it cannot load."""
