@@ -77,6 +77,15 @@ def test_where_in_a_place_asks_for_a_place_inside_it() -> None:
     assert _gives("where in norway did the ferry stop", ["The ferry stopped in Bergen, Norway."])
 
 
+def test_whos_asks_for_a_role_holder_though_normalising_drops_the_s() -> None:
+    detail = asked_detail("who's the swedish and danish counterparts she met")
+    assert detail is not None and detail.about == "counterparts"
+    assert not _gives("who's the swedish and danish counterparts she met", _HARBOUR)
+    # "who's behind X" asks who, not who did "behind".
+    detail = asked_detail("who's behind the harbour plan")
+    assert detail is not None and detail.kind == "person" and detail.act is None
+
+
 def test_who_did_something_to_a_role_asks_for_the_doer_not_the_role() -> None:
     detail = asked_detail("who welcomed the danish counterparts")
     assert detail is not None and detail.kind == "person" and detail.about is None
@@ -102,6 +111,17 @@ def test_a_reaction_must_be_the_named_partys() -> None:
     assert _gives("how did the council respond to the plan", _PLAN)
     assert not _gives("how did the unions respond to the plan", _PLAN)
     assert not _gives("did the unions welcome the plan", _PLAN)
+    # What one party said, asked yes or no; a text or "they" speaking is the article's own.
+    assert not _gives("did the unions themselves ever say the hall should close", _PLAN)
+    assert asked_detail("does the plan say anything about the hall") is not None
+    assert asked_detail("did they say the hall gets a say in the plan") is None
+    assert asked_detail("does the council get a say in the plan") is None
+
+
+def test_an_entry_written_for_one_partys_reaction_does_not_vouch_for_anothers() -> None:
+    phrasings = ("how did the council respond to the plan",)
+    assert _gives("how did the council react to the plan", _PLAN, phrasings)
+    assert not _gives("did the unions respond to the plan", _PLAN, phrasings)
 
 
 _PANEL = ["The panel will meet more often than the old committee did."]

@@ -238,6 +238,7 @@ _WHAT_YEAR = re.compile(r" (?:what|which) year ")
 _WHEN = re.compile(r" (?:when|whens|what time|what month|how long ago|since when) ")
 _WHERE = re.compile(r" (?:where|wheres) ")
 _WHO = re.compile(r" (?:who|whos|whom) ")
+_WHO_IS = re.compile(r"\bwho['’]s\b")
 # "where in japan", "who in seoul": something inside the place named.
 _WH_IN = re.compile(r" (?:where|wheres|who|whos) (?:\w+ )?in ")
 # A third party's reaction and who it is: "how did X respond", "did X welcome ...".
@@ -247,6 +248,13 @@ _PARTY = re.compile(
     r"|^ ?(?:did|does|do|has|have|will|would) (?P<yesno>[\w ]{1,30}?) (?:welcome|welcomed"
     r"|support|supported|oppose|opposed|criticize|criticise|criticized|condemn|condemned|praise"
     r"|praised|protest|protested|object|objected|react|reacted|respond|responded)\b"
+    # "did yoon himself ever say ...": what one party (a word or two) said.
+    r"|^ ?(?:did|does|do|has|have) (?P<sayer>\w+(?: \w+)?) (?:(?:himself|herself|themselves"
+    r"|itself|ever|even|actually|also|publicly|officially|really) )*(?:say|said|claim|claimed)\b"
+)
+# Who or what speaks for the article, or is a text: "did they say...", "does the deal say...".
+_TEXTS = frozenset(
+    _words("they them declaration deal agreement treaty statement plan document report")
 )
 # "does the author expect X to react": the author's view is asked, not a reaction.
 _AUTHORS_VIEW = re.compile(
@@ -365,8 +373,8 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("time", _head(words, len(text[: match.end()].split())))
     party = _PARTY.search(text)
     if party is not None:
-        who = (party.group("asking") or party.group("yesno") or "").split()
-        if not _OWN_VOICE.intersection(who):
+        who = (party["asking"] or party["yesno"] or party["sayer"] or "").split()
+        if not _OWN_VOICE.intersection(who) and not (party["sayer"] and _TEXTS.intersection(who)):
             return Detail("reaction", _phrase(who, 0)[0])
     if _REACTION.search(text) and not _AUTHORS_VIEW.match(text):
         return Detail("reaction")
@@ -381,7 +389,9 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("place")
     if match := _WHO.search(text):
         start = len(text[: match.end()].split())
-        holder = match.group().strip() == "whos" or words[start : start + 1] in _BE_WORDS
+        # "who's the aussie pm": normalising drops the "'s" that makes it "who is".
+        contracted = match.group().strip() == "whos" or bool(_WHO_IS.search(question.casefold()))
+        holder = contracted or words[start : start + 1] in _BE_WORDS
         if holder:
             return Detail("person", *_role(words, start))
         # "who founded nato": the doer of that act, which the entry must mention.
@@ -616,7 +626,10 @@ def has_detail(
     )
     if detail.kind in text.absent and not detail.sort:
         return False  # the entry's own answer says the article does not give it
-    if not detail.exact and text.asks_alike(detail.kind, topic):
+    # An entry written for one party's reaction does not vouch for another's ("how did the
+    # US respond" for "did russia respond").
+    other_party = detail.kind == "reaction" and bool(about) and not about & text.asked_topic
+    if not detail.exact and not other_party and text.asks_alike(detail.kind, topic):
         return True  # the entry was written to answer just that question
     if (
         detail.kind == "name"
