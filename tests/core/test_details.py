@@ -162,6 +162,26 @@ def test_who_will_win_asks_for_an_outcome_the_text_must_report() -> None:
     assert _gives("who won the final", ["The final was played in Rome, and Lazio later won it."])
 
 
+_BRIDGE = ["The council approved the bridge, and work will start next spring."]
+
+
+def test_whether_a_plan_came_about_asks_what_happened_later() -> None:
+    for question in (
+        "did the bridge actually open",
+        "did the town end up building the bridge",
+        "when is the next council vote after this one",
+        "who does the council think will be the next mayor",
+    ):
+        detail = asked_detail(question)
+        assert detail is not None and detail.kind == "later", question
+        assert not _gives(question, _BRIDGE), question
+    later = ["The council approved the bridge, which later opened to traffic."]
+    assert _gives("did the bridge actually open", later)
+    # Without "after this one", the next vote's time is asked, not a later event.
+    detail = asked_detail("when is the next council vote")
+    assert detail is not None and detail.kind == "time"
+
+
 def test_the_authors_expectation_of_a_reaction_is_the_authors_view_not_a_reaction() -> None:
     assert asked_detail("does the writer expect the unions to react to the plan") is None
     detail = asked_detail("how did the unions react to the plan")

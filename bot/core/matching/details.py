@@ -225,8 +225,12 @@ _REACTION = re.compile(
 _LATER = re.compile(
     r" (?:happened|happen) (?:after|next|since|later) | since then | afterwards "
     r"| (?:who|whos|which \w+) (?:will|would|is going to|going to|gonna|is gonna) win | who won "
-    r"| did it (?:actually )?work | ended up | turned out "
+    r"| did it (?:actually )?work | (?:end|ends|ended) up | turned out "
+    # "did the sub actually show up": whether something the article expects came about.
+    r"|^ did (?:\w+ ){1,4}actually "
 )
+# "the next summit after this one": the one after the event the article reports.
+_AFTER_THIS = re.compile(r" next (?:\w+ ){1,3}after (?:this|that|these|those) ")
 _PERCENT_Q = re.compile(r" (?:what|which) (?:percent|percentage|share|proportion) ")
 _HOW_MANY = re.compile(r" how (?:many|much) ")
 _HOW_LONG = re.compile(r" how long (?!ago)")
@@ -281,6 +285,11 @@ _ROLES = frozenset(
     )
 )
 _ROLE_WORDS = 6  # the words after "who" read for a role
+# "who does the author think will be president after biden": a future holder, an outcome.
+_FUTURE_HOLDER = re.compile(
+    r" (?:who|whos) (?:[\w ]{1,40} )?(?:will|would|gonna|going to) (?:be|become) (?:the )?"
+    rf"(?:next )?(?:\w+ )?(?:{'|'.join(sorted(_ROLES))})\b"
+)
 # "who is/were the leaders" asks for a role's holder; "who hosted the leaders" does not.
 _BE_WORDS = [[w] for w in _words("is are was were r will s")]
 # Frequencies precise enough to answer "how often exactly" ("more frequently" is not one).
@@ -363,6 +372,8 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("number", _head(words, len(text[: match.end()].split())))
     if _HOW_LONG.search(text):
         return Detail("duration")
+    if _AFTER_THIS.search(text) or _FUTURE_HOLDER.search(text):
+        return Detail("later")
     if _EXACT_WHEN.search(text) or _WHAT_DATE.search(text):
         return Detail("day")
     if _WHAT_YEAR.search(text):
