@@ -48,6 +48,10 @@ def test_which_with_a_modifier_needs_evidence_that_carries_the_modifier() -> Non
     assert _gives("which coastal towns were flooded", _TOWNS)
     # Towns are named, but not mountain towns.
     assert not _gives("which mountain towns got flooded", _TOWNS)
+    # "which towns in X": the place narrows the towns down like a modifier.
+    assert not _gives("which towns in the mountains were flooded", _TOWNS)
+    kent = ["Several towns, including Alden in Kent, were flooded last week."]
+    assert _gives("which towns in kent were flooded", kent)
 
 
 _FARMS = [
@@ -319,3 +323,13 @@ def test_a_noun_inside_a_longer_name_names_nothing_of_its_own() -> None:
     # "the North Sea Board Office" is an office; it does not name the board.
     assert not _gives("what is the name of the board", ["The North Sea Board Office opened."])
     assert _gives("what is the name of the board", ["The North Sea Board met in May."])
+
+
+def test_too_asks_whether_it_goes_for_a_party_the_entry_must_name() -> None:
+    alden = ["The council approved a bridge for Alden."]
+    assert not _gives("will brill get a bridge too", alden)
+    assert _gives(
+        "will brill get a bridge too", ["The council approved bridges for Alden and Brill."]
+    )
+    # "it", "the ...": no party is named.
+    assert asked_detail("is it a good idea too") is None

@@ -185,6 +185,7 @@ class Detail:
             "place": "where",
             "reaction": "how others reacted",
             "later": "what happened afterwards",
+            "party": f"whether that goes for {self.about or 'them'} too",
             "specifics": "the specifics",
         }.get(self.kind, "that")
 
@@ -231,6 +232,12 @@ _LATER = re.compile(
 )
 # "the next summit after this one": the one after the event the article reports.
 _AFTER_THIS = re.compile(r" next (?:\w+ ){1,3}after (?:this|that|these|those) ")
+# "will taiwan get extended deterrence too": whether what the article says of one party goes
+# for another, which the entry must name.
+_TOO = re.compile(
+    r"^ (?:will|would|does|do|did|is|are|can|could|should|has|have) (?P<party>\w+) "
+    r"(?:\w+ ){1,8}(?:too|also|as well|either) $"
+)
 _PERCENT_Q = re.compile(r" (?:what|which) (?:percent|percentage|share|proportion) ")
 _HOW_MANY = re.compile(r" how (?:many|much) ")
 _HOW_LONG = re.compile(r" how long (?!ago)")
@@ -366,6 +373,8 @@ def asked_detail(question: str) -> Detail | None:
         return Detail("frequency", exact=exact)
     if "%" in question or _PERCENT_Q.search(text):
         return Detail("percent")
+    if (match := _TOO.search(text)) and match["party"] not in STOPWORDS | _OWN_VOICE | _TEXTS:
+        return Detail("party", match["party"])
     if _HOW_MUCH_COST.search(text):
         return Detail("cost")
     if match := _HOW_MANY.search(text):
@@ -438,7 +447,8 @@ def asked_detail(question: str) -> Detail | None:
         return Detail(kind)
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
-            return Detail("name", *_phrase(words, index + 1))
+            about, modifiers = _phrase(words, index + 1)
+            return Detail("name", about, modifiers + _within(words, about, index + 1))
     match = _WHAT_NOUN.search(text)
     # "what kind of bombers" is answered by a description ("nuclear-capable"); "what type,
     # X or Y" offers the names it asks between.
@@ -477,6 +487,24 @@ def _joins_clauses(words: list[str], at: int) -> bool:
     return words[index - 1 : index] not in (["and"], ["or"]) and bool(
         _ASKING_FIRST.intersection(words[:index])
     )
+
+
+def _within(words: list[str], head: str | None, start: int) -> tuple[str, ...]:
+    """The place a "which" question narrows its noun to ("which countries in the global
+    south" -> ("global", "south")): the words after "in" just after the noun."""
+    if head is None or head not in words[start:]:
+        return ()
+    at = words.index(head, start) + 1
+    if words[at : at + 1] != ["in"]:
+        return ()
+    place: list[str] = []
+    for word in words[at + 1 : at + 1 + _PHRASE_WORDS]:
+        if word in STOPWORDS:
+            if place:
+                break
+            continue
+        place.append(word)
+    return tuple(place)
 
 
 def _role(words: list[str], start: int) -> tuple[str | None, tuple[str, ...]]:
@@ -635,6 +663,9 @@ def has_detail(
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
+    if detail.kind == "party":
+        # "will taiwan get it too": an entry that never names Taiwan does not say.
+        return any(a in stems for stems in text.stems for a in about)
     if detail.kind in text.absent and not detail.sort:
         return False  # the entry's own answer says the article does not give it
     # An entry written for one party's reaction does not vouch for another's ("how did the
