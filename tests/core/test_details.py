@@ -173,6 +173,7 @@ def test_whether_a_plan_came_about_asks_what_happened_later() -> None:
     for question in (
         "did the bridge actually open",
         "did the town end up building the bridge",
+        "has the town ended up with a bridge",
         "when is the next council vote after this one",
         "who does the council think will be the next mayor",
     ):
@@ -181,6 +182,8 @@ def test_whether_a_plan_came_about_asks_what_happened_later() -> None:
         assert not _gives(question, _BRIDGE), question
     later = ["The council approved the bridge, which later opened to traffic."]
     assert _gives("did the bridge actually open", later)
+    # "could the town end up with a bridge" asks what may happen, not what did.
+    assert asked_detail("could the town end up with a bridge") is None
     # Without "after this one", the next vote's time is asked, not a later event.
     detail = asked_detail("when is the next council vote")
     assert detail is not None and detail.kind == "time"

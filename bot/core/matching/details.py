@@ -226,7 +226,9 @@ _REACTION = re.compile(
 _LATER = re.compile(
     r" (?:happened|happen) (?:after|next|since|later) | since then | afterwards "
     r"| (?:who|whos|which \w+) (?:will|would|is going to|going to|gonna|is gonna) win | who won "
-    r"| did it (?:actually )?work | (?:end|ends|ended) up | turned out "
+    r"| did it (?:actually )?work | ended up | turned out "
+    # "did any country end up ...", not "could korea end up with ..." (a hypothetical).
+    r"|^ (?:did|has|have) (?:\w+ ){1,4}(?:end|ended) up "
     # "did the sub actually show up": whether something the article expects came about.
     r"|^ did (?:\w+ ){1,4}actually "
 )
