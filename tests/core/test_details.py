@@ -336,3 +336,23 @@ def test_too_asks_whether_it_goes_for_a_party_the_entry_must_name() -> None:
     )
     # "it", "the ...": no party is named.
     assert asked_detail("is it a good idea too") is None
+
+
+def test_which_city_needs_a_place_that_is_no_country() -> None:
+    visit = ["Next month the mayor will visit Norway for a meeting of the port cities."]
+    for question in ("which city is the meeting in", "what city is hosting the meeting"):
+        detail = asked_detail(question)
+        assert detail is not None and detail.kind == "city", question
+        assert not _gives(question, visit), question
+        assert _gives(question, ["Next month the mayor will meet them in Bergen."]), question
+    # A country named as a place is still no city.
+    assert not _gives("which city is the meeting in", ["The meeting is in South Korea."])
+
+
+def test_which_exactly_is_not_vouched_for_by_an_entry_written_for_a_name() -> None:
+    panel = ["The panel will meet at senior levels."]
+    phrasings = ("what is the panel called",)
+    assert _gives("which panel is it", panel, phrasings)
+    assert not _gives("which panel is it exactly", panel, phrasings)
+    # A filler after "what" is no noun asked about: "what even is the panel" asks no name.
+    assert asked_detail("what even is the panel") is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..lexicon import STOPWORDS, WH_WORDS
@@ -121,6 +121,36 @@ _EXACTLY = frozenset(_words("exactly exact specific specifically precisely names
 # Nouns that only say "a kind of" the next noun ("which kinds of countries").
 _GENERIC = frozenset(_words("kind kinds type types sort sorts one ones"))
 _WHICH = frozenset(_words("which what whats wat"))
+# "which city": a place, and not a country or a region (a "which country" question takes any
+# name on the topic).
+_CITY = frozenset(_words("city cities town towns"))
+# Words of the names of countries and regions, which do not answer "which city".
+_COUNTRY_WORDS = frozenset(
+    _words(
+        """
+        afghanistan albania algeria andorra angola argentina armenia australia austria
+        azerbaijan bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan
+        bolivia bosnia botswana brazil brunei bulgaria burkina burundi cambodia cameroon canada
+        chad chile china colombia comoros congo costa croatia cuba cyprus czechia czech
+        denmark djibouti dominica dominican ecuador egypt salvador eritrea estonia eswatini
+        ethiopia fiji finland france gabon gambia georgia germany ghana greece grenada guatemala
+        guinea guyana haiti honduras hungary iceland india indonesia iran iraq ireland israel
+        italy jamaica japan jordan kazakhstan kenya kiribati korea kosovo kuwait kyrgyzstan laos
+        latvia lebanon lesotho liberia libya liechtenstein lithuania luxembourg madagascar
+        malawi malaysia maldives mali malta mauritania mauritius mexico micronesia moldova
+        monaco mongolia montenegro morocco mozambique myanmar burma namibia nauru nepal
+        netherlands zealand nicaragua niger nigeria macedonia norway oman pakistan palau
+        palestine panama papua paraguay peru philippines poland portugal qatar romania russia
+        rwanda samoa marino saudi senegal serbia seychelles sierra singapore slovakia slovenia
+        solomon somalia spain lanka sudan suriname sweden switzerland syria taiwan tajikistan
+        tanzania thailand timor togo tonga trinidad tunisia turkey turkmenistan tuvalu uganda
+        ukraine emirates kingdom britain england scotland wales states america uruguay
+        uzbekistan vanuatu vatican venezuela vietnam yemen zambia zimbabwe
+        asia europe africa oceania americas pacific atlantic peninsula arctic antarctica
+        indo-pacific global
+        """
+    )
+)
 # Words that ask for the items themselves wherever they stand ("what were they specifically").
 _SPECIFICALLY = frozenset(_words("exactly specifically precisely"))
 # Prepositions that are not stopwords but end the phrase asked about ("the treaty behind the
@@ -181,6 +211,7 @@ class Detail:
             "percent": "the share",
             "cost": "how much it costs",
             "name": f"which{about}" if about else "the name",
+            "city": "which city",
             "person": "who",
             "place": "where",
             "reaction": "how others reacted",
@@ -450,7 +481,13 @@ def asked_detail(question: str) -> Detail | None:
     for index, word in enumerate(words[:-1]):
         if word == "which" or (word in _WHICH and words[index + 1] in _EXACTLY):
             about, modifiers = _phrase(words, index + 1)
-            return Detail("name", about, modifiers + _within(words, about, index + 1))
+            modifiers += _within(words, about, index + 1)
+            if about in _CITY:
+                return Detail("city", about, modifiers)
+            # "which officials exactly ..., names?": the items themselves, which an entry
+            # written for "what is X called" does not vouch for.
+            exact = bool(_EXACTLY.intersection(words))
+            return Detail("name", about, modifiers, exact)
     match = _WHAT_NOUN.search(text)
     # "what kind of bombers" is answered by a description ("nuclear-capable"); "what type,
     # X or Y" offers the names it asks between.
@@ -460,9 +497,12 @@ def asked_detail(question: str) -> Detail | None:
         about, modifiers = (match["doer"], ()) if match["doer"] else _phrase(words, start)
         # "what was decided", "what exactly happened": no noun before the verb. "what type
         # are they": a kind of something named elsewhere, which this question cannot read.
-        noun = not match["doer"] or match["doer"] not in STOPWORDS | _EXACTLY | _BROAD
+        first = match["doer"] or (words[start] if start < len(words) else "")
+        noun = bool(match["kind"]) or first not in STOPWORDS | _EXACTLY | _BROAD
         if about in _GENERIC and not match["kind"]:
             about = None
+        if noun and about in _CITY:
+            return Detail("city", about, modifiers)  # "what city is the meeting in"
         if noun and about is not None and about not in _THE_ARTICLE and about not in _VAGUE:
             sort = bool(match["kind"]) and " or " not in text
             return Detail("name", about, modifiers, sort=sort)
@@ -665,6 +705,8 @@ def has_detail(
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
+    if detail.kind == "city" and any(a in stems for stems in text.stems for a in about):
+        detail = replace(detail, kind="name")  # "coastal towns, including Alden": named
     if detail.kind == "party":
         # "will taiwan get it too": an entry that never names Taiwan does not say.
         return any(a in stems for stems in text.stems for a in about)
@@ -701,7 +743,7 @@ def _found(
 ) -> bool:
     kind = detail.kind
     tokens, stems = text.tokens[i], text.stems[i]
-    if kind in ("name", "person", "place"):
+    if kind in ("name", "person", "place", "city"):
         names = [
             k
             for k, t in enumerate(tokens)
@@ -711,7 +753,7 @@ def _found(
             and _bare(t) not in question_words
             and not (kind == "person" and t.isupper() and len(t) > 1)
         ]
-        if kind == "place":
+        if kind in ("place", "city"):
             # "in Hiroshima", "visit Japan", "in the Global South": a locative word just
             # before the name (past "the" and the name's other capitalised words).
             # "In March, Biden": a capitalised word that is no name ends the walk.
@@ -719,10 +761,14 @@ def _found(
             for n in names:
                 if about and not about.intersection(stems):
                     break  # "where in japan": a place in a sentence about Japan
+                if kind == "city" and _bare(tokens[n]) in _COUNTRY_WORDS | {"south", "north"}:
+                    continue  # "visit Japan", "South Korea" name no city
                 k = n - 1
                 while k > 0 and (k in named or _bare(tokens[k]) == "the"):
                     k -= 1
-                if _bare(tokens[k]) in _TO_PLACES:
+                if _bare(tokens[k]) in _TO_PLACES and not (
+                    kind == "city" and any(_bare(t) in _COUNTRY_WORDS for t in tokens[k + 1 : n])
+                ):
                     return True
             return False
         if not about:
