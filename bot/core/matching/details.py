@@ -497,8 +497,8 @@ def asked_detail(question: str) -> Detail | None:
         about, modifiers = (match["doer"], ()) if match["doer"] else _phrase(words, start)
         # "what was decided", "what exactly happened": no noun before the verb. "what type
         # are they": a kind of something named elsewhere, which this question cannot read.
-        first = match["doer"] or (words[start] if start < len(words) else "")
-        noun = bool(match["kind"]) or first not in STOPWORDS | _EXACTLY | _BROAD
+        leading = match["doer"] or (words[start] if start < len(words) else "")
+        noun = bool(match["kind"]) or leading not in STOPWORDS | _EXACTLY | _BROAD
         if about in _GENERIC and not match["kind"]:
             about = None
         if noun and about in _CITY:
