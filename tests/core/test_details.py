@@ -356,3 +356,46 @@ def test_which_exactly_is_not_vouched_for_by_an_entry_written_for_a_name() -> No
     assert not _gives("which panel is it exactly", panel, phrasings)
     # A filler after "what" is no noun asked about: "what even is the panel" asks no name.
     assert asked_detail("what even is the panel") is None
+
+
+def test_when_is_the_next_event_needs_a_time_beside_that_event() -> None:
+    council = ["The port council meets next month in Bergen, after the mayor's visit."]
+    assert _gives("when is the next port council meeting", council)
+    # The entry has a time, but of no summit.
+    detail = asked_detail("when's the next harbour summit")
+    assert detail is not None and detail.kind == "time" and detail.about == "summit"
+    assert not _gives("when's the next harbour summit", council)
+
+
+def test_when_something_was_done_needs_an_entry_that_speaks_of_that_act() -> None:
+    bridge = ["The bridge, a project of the 1990s, was widened in 2010."]
+    assert _gives("when was the bridge widened", bridge)
+    assert not _gives("when was the bridge designed", bridge)
+    # Even an entry written for "when" questions on the bridge does not date another act.
+    assert not _gives("when will the bridge be painted", bridge, ("when was the bridge widened",))
+    # The article's own date is asked of the article, which meta entries answer.
+    detail = asked_detail("when was the article published")
+    assert detail is not None and detail.act is None
+
+
+def test_who_did_someone_meet_needs_a_name_where_all_of_it_is_said() -> None:
+    apart = ["In May the mayor sailed to Oslo.", "Governor Lund visited the harbour in June."]
+    detail = asked_detail("who did the mayor visit in oslo")
+    assert detail is not None and detail.kind == "person" and detail.done_to
+    assert not _gives("who did the mayor visit in oslo", apart)
+    assert _gives("who did the mayor visit in oslo", ["In May the mayor visited Lund in Oslo."])
+
+
+def test_one_word_for_a_countrys_leader_stands_for_another() -> None:
+    assert _gives("which leaders did ortiz welcome", _HARBOUR)
+    assert not _gives("who were the danish and swedish leaders she welcomed", _HARBOUR)
+    # Other roles do not: experts are not counterparts.
+    assert not _gives("which experts did ortiz welcome, names?", _HARBOUR)
+
+
+def test_a_fragment_asking_for_specific_items_needs_a_list() -> None:
+    plan = ["The council will reach out to residents about the bridge."]
+    assert not _gives("specific programs?", plan)
+    listed = ["The council will reach out to residents, including town meetings and a website."]
+    assert _gives("specific programs?", listed)
+    assert asked_detail("specific reasons?") is None

@@ -195,6 +195,9 @@ class Detail:
     act: str | None = None  # what the person asked about did ("founded" in "who founded X")
     # A kind of the thing is asked ("what kind of bombers"): a word describing it answers.
     sort: bool = False
+    # The question names the doer and asks who else took part ("who did tsai meet"): the
+    # name must stand in a sentence that speaks of all of it.
+    done_to: bool = False
 
     def phrase(self) -> str:
         """What the article does not say, for the reply."""
@@ -281,6 +284,12 @@ _WHAT_DATE = re.compile(
 _WHAT_YEAR = re.compile(r" (?:what|which) year ")
 _WHEN = re.compile(r" (?:when|whens|what time|what month|how long ago|since when) ")
 _WHERE = re.compile(r" (?:where|wheres) ")
+_NEXT = re.compile(r" (?:when|whens) (?:is|are|will|s|r)? ?(?:the )?next (?=\w)")
+# "when was nato founded", "when will the subs be delivered": a participle closing the question.
+_DONE = re.compile(
+    r" (?:when|whens) (?:was|were|is|are|will|would) (?:\w+ ){1,5}?(?:be |been |get |got )?"
+    r"(?P<act>\w+(?:ed|en)) $"
+)
 _WHO = re.compile(r" (?:who|whos|whom) ")
 _WHO_IS = re.compile(r"\bwho['’]s\b")
 # "where in japan", "who in seoul": something inside the place named.
@@ -325,6 +334,10 @@ _ROLES = frozenset(
     )
 )
 _ROLE_WORDS = 6  # the words after "who" read for a role
+# Words for a country's leader, each of which stands for the others.
+_LEADERS = frozenset(
+    _words("leader leaders counterpart counterparts president presidents pm premier chancellor")
+)
 # "who does the author think will be president after biden": a future holder, an outcome.
 _FUTURE_HOLDER = re.compile(
     r" (?:who|whos) (?:[\w ]{1,40} )?(?:will|would|gonna|going to) (?:be|become) (?:the )?"
@@ -332,6 +345,8 @@ _FUTURE_HOLDER = re.compile(
 )
 # "who is/were the leaders" asks for a role's holder; "who hosted the leaders" does not.
 _BE_WORDS = [[w] for w in _words("is are was were r will s")]
+# "who did tsai meet": an auxiliary, then the doer named.
+_AUXILIARY_WORDS = [[w] for w in _words("did does do has have had will would can could should")]
 # Frequencies precise enough to answer "how often exactly" ("more frequently" is not one).
 _PRECISE_FREQUENCY = re.compile(
     rf"\b(?:daily|weekly|fortnightly|monthly|quarterly|annual(?:ly)?|yearly|biannual(?:ly)?"
@@ -353,6 +368,10 @@ _VAGUE = frozenset(
     )
 )
 # "..., concretely", "specifics?": the particular measures or items, not the gist.
+# "specific programs?", "any concrete steps": a fragment asking for the items themselves.
+_SPECIFIC_ITEMS = re.compile(
+    r"^ (?:any |the )?(?:specific|particular|concrete|actual) (?P<items>\w+) (?:pls |please )?$"
+)
 _CONCRETELY = re.compile(r" (?:concretely|specifics|in concrete terms|in practice) ")
 # "is there a timeline for X", "does X have a deadline": whether X is scheduled, which a time
 # next to X must say. ("what's the timeline of X" asks for the events in order.)
@@ -421,7 +440,15 @@ def asked_detail(question: str) -> Detail | None:
     if _WHAT_YEAR.search(text):
         return Detail("year")
     if (match := _WHEN.search(text)) and not _joins_clauses(words, match.start()):
-        return Detail("time")
+        if nxt := _NEXT.search(text):
+            # "when is the next yoon biden summit": the time of that event, which must
+            # stand beside it (the time of another event on the topic does not say).
+            about, modifiers = _phrase(words, len(text[: nxt.end()].split()))
+            return Detail("time", about, modifiers)
+        # "when was nato founded": the act dated must be one the entry speaks of.
+        # (The article's own dates are its publication's: "when was the piece published".)
+        done = _DONE.search(text) if not _THE_ARTICLE.intersection(words) else None
+        return Detail("time", act=done["act"] if done else None)
     if _TIMELINE.search(text) and (match := _TIMELINE_NOUN.search(text)):
         return Detail("time", _head(words, len(text[: match.end()].split())))
     party = _PARTY.search(text)
@@ -449,7 +476,8 @@ def asked_detail(question: str) -> Detail | None:
             return Detail("person", *_role(words, start))
         # "who founded nato": the doer of that act, which the entry must mention.
         verb = words[start] if start < len(words) and words[start] not in STOPWORDS else None
-        return Detail("person", act=verb)
+        done_to = words[start : start + 1] in _AUXILIARY_WORDS
+        return Detail("person", act=verb, done_to=done_to)
     if _NAME_Q.search(text) and _WHAT.search(text):
         thing = _named(words)
         # "what's the name of the publication": the article itself, which meta entries cover.
@@ -508,6 +536,9 @@ def asked_detail(question: str) -> Detail | None:
             return Detail("name", about, modifiers, sort=sort)
     if _CONCRETELY.search(text):
         return Detail("specifics")
+    items = match["items"] if (match := _SPECIFIC_ITEMS.search(text)) else ""
+    if items and not {items, items.removesuffix("s")} & (_VAGUE | set(_DETAIL_NOUNS)):
+        return Detail("specifics")  # "..., specific programs?" (not "specific reasons?")
     if _SPECIFICALLY.intersection(words) and words[0] in _WHICH:
         # "what were the initiatives, specifically": the items themselves.
         start = next((i for i, w in enumerate(words) if i and w not in STOPWORDS), len(words))
@@ -705,6 +736,10 @@ def has_detail(
     chosen = [i for i, o in enumerate(overlap) if best > 0 and o >= best * _TOPIC_SHARE] or list(
         range(len(text.sentences))
     )
+    if detail.done_to:
+        # Every word of the question's own that the entry uses at all, in one sentence.
+        said = near.intersection(s for stems in text.stems for s in stems)
+        chosen = [i for i in chosen if said <= set(text.stems[i])]
     if detail.kind == "city" and any(a in stems for stems in text.stems for a in about):
         detail = replace(detail, kind="name")  # "coastal towns, including Alden": named
     if detail.kind == "party":
@@ -715,6 +750,8 @@ def has_detail(
     # An entry written for one party's reaction does not vouch for another's ("how did the
     # US respond" for "did russia respond").
     other_party = detail.kind == "reaction" and bool(about) and not about & text.asked_topic
+    if detail.kind == "time" and detail.act and not any(stem(detail.act) in s for s in text.stems):
+        return False  # "when will the subs be delivered" of an entry that never delivers
     if not detail.exact and not other_party and text.asks_alike(detail.kind, topic):
         return True  # the entry was written to answer just that question
     if (
@@ -725,11 +762,20 @@ def has_detail(
         return True  # "which allies..." of an entry written for "who else..."
     if detail.act and not any(stem(detail.act) in stems for stems in text.stems):
         return False  # "who founded nato" of an entry that never speaks of founding
+    if detail.about in _LEADERS:
+        # "which leaders did biden host": "his Australian and British counterparts" says
+        # which; one word for a country's leader stands for another.
+        about = about | _leader_stems(stem)
     if about and not any(a in stems for stems in text.stems for a in about):
         if detail.kind == "number" or not about & _CATEGORIES:
             return False  # a number or the name of a thing the entry never mentions
         about = frozenset()  # "which country": any name on the topic may be the one
     return any(_found(detail, text, i, near, question_words, about, stem) for i in chosen)
+
+
+@lru_cache(maxsize=1)
+def _leader_stems(stem: Callable[[str], str]) -> frozenset[str]:
+    return frozenset(stem(r) for r in _LEADERS)
 
 
 def _found(
