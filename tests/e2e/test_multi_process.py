@@ -245,4 +245,7 @@ async def test_two_shard_processes_answer_their_guilds_and_share_one_store(
     other = await cluster.ask(NEW_QUESTION, 0)
     assert other["embeds"][0]["title"] != NEW_QUESTION
     if cluster.backend == "postgresql":  # no local state when a database is configured
-        assert not os.path.exists(cluster.env["FAQ_DATA_DIR"])  # noqa: ASYNC240
+        # (The encoder's vector cache may be there: a question in the second opinion's gray
+        # zone loads the model, and its cache is no store state.)
+        data = cluster.env["FAQ_DATA_DIR"]
+        assert not os.path.exists(data) or os.listdir(data) == ["cache"]  # noqa: ASYNC240
