@@ -427,18 +427,15 @@ def test_plural_and_spelled_out_date_questions_ask_for_a_day(question: str) -> N
     assert detail is not None and detail.kind == "day"
 
 
-# Floors: the goals where they are reached (declined >= 0.95 and chat noise 1.00 on
-# conversational, and everything on dev), today's rates where they are not (conversational
-# lookup 0.909 against 0.95, chat 0.864 against 0.90, multi 0.867 against 0.90), so a change
-# that loses ground fails. tune_e, the blind set kept for validation (never tuned on), is held
-# at today's rates too, a little below (a refit moves a borderline question or two).
+# Floors: the goals on dev and conversational (lookup 0.95, chat 0.90, declined 0.95,
+# chat noise 1.00, multi 0.90; all reached since the fourth session, lookup by one question),
+# and everything on dev, so a change that loses ground fails. The blind validation sets (never
+# tuned on) are held just under today's rates (a refit moves a borderline question or two).
 _FLOORS = {
     # 36/37 in chat since the cross-validated calibration (README, "How the sets were used").
     "dev.yaml": {"on_topic": 1.0, "on_topic_chat": 0.97, "declined": 1.0, "chat_noise": 1.0},
-    # At the goals where they are reached (chat 0.90, declined 0.95, chat noise 1.0,
-    # multi 0.90), and just under today's rate where not (lookup, goal 0.95).
     "conversational.yaml": {
-        "on_topic": 0.93,
+        "on_topic": 0.95,
         "on_topic_chat": 0.9,
         "declined": 0.95,
         "chat_noise": 1.0,
@@ -446,20 +443,28 @@ _FLOORS = {
     },
     # The blind validation sets, just under today's rates.
     "tune_e.yaml": {
-        "on_topic": 0.87,
-        "on_topic_chat": 0.85,
+        "on_topic": 0.88,
+        "on_topic_chat": 0.87,
         "declined": 0.94,
         "chat_noise": 0.97,
         "multi": 0.87,
         "meta": 0.8,  # 0.9 with the Korean model, which this matcher does not load
     },
     "tune_g.yaml": {
-        "on_topic": 0.92,
-        "on_topic_chat": 0.91,
-        "declined": 0.89,
+        "on_topic": 0.94,
+        "on_topic_chat": 0.93,
+        "declined": 0.92,
         "chat_noise": 0.97,
         "multi": 0.9,
         "meta": 0.93,
+    },
+    "tune_h.yaml": {  # heavy paraphrase: the hardest set for lexical matching
+        "on_topic": 0.70,
+        "on_topic_chat": 0.66,
+        "declined": 0.96,
+        "chat_noise": 1.0,
+        "multi": 0.82,
+        "meta": 0.7,
     },
 }
 
