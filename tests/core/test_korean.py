@@ -585,3 +585,15 @@ def test_warming_the_model_reads_every_vector_ahead_of_the_first_question(
     # The first Korean question then encodes only itself.
     matcher.reply("핵협의그룹이 뭐야?")
     assert encoder.encoded[warmed:] == ["핵협의그룹이 뭐야?"]
+
+
+@pytest.mark.parametrize("message", ["ㅋㅋㅋㅎㅎㅠㅠ" * 10, "ㅇㅇ", "ㄱㄱ!! ㅠㅠ"])
+def test_jamo_alone_is_declined_without_running_the_model(
+    shipped_kb: KnowledgeBase, message: str
+) -> None:
+    encoder = _CountingEncoder()
+    matcher = Matcher(shipped_kb, semantic=SemanticModel(None, load=lambda directory: encoder))
+    for chat, addressed in ((False, False), (True, True)):
+        reply = matcher.reply(message, chat=chat, addressed=addressed)
+        assert not reply.answered and reply.language == "ko" and not reply.suggestions
+    assert encoder.encoded == []
