@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from counting_encoder import CountingEncoder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -521,23 +522,8 @@ def test_a_huge_korean_message_gets_a_decision(korean_matcher: Matcher) -> None:
 # -- a server's own entries ----------------------------------------------------------------------
 
 
-class _CountingEncoder:
-    """A deterministic stand-in encoder that records every text it encodes."""
-
-    model_id = "counting-korean/1"
-
-    def __init__(self) -> None:
-        self.encoded: list[str] = []
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.encoded.extend(texts)
-        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-
 def test_a_servers_korean_matcher_shares_the_shipped_vectors(shipped_kb: KnowledgeBase) -> None:
-    encoder = _CountingEncoder()
+    encoder = CountingEncoder()
     model = SemanticModel(None, load=lambda directory: encoder)
     own = Entry(
         id="goodie-bag",
@@ -577,7 +563,7 @@ def test_warming_the_model_reads_every_vector_ahead_of_the_first_question(
     shipped_kb: KnowledgeBase,
 ) -> None:
     assert Matcher(shipped_kb).warm_model() is False  # no model: nothing to warm
-    encoder = _CountingEncoder()
+    encoder = CountingEncoder()
     matcher = Matcher(shipped_kb, semantic=SemanticModel(None, load=lambda directory: encoder))
     assert matcher.warm_model() is True
     assert {e.question for e in shipped_kb.entries} <= set(encoder.encoded)
@@ -591,7 +577,7 @@ def test_warming_the_model_reads_every_vector_ahead_of_the_first_question(
 def test_jamo_alone_is_declined_without_running_the_model(
     shipped_kb: KnowledgeBase, message: str
 ) -> None:
-    encoder = _CountingEncoder()
+    encoder = CountingEncoder()
     matcher = Matcher(shipped_kb, semantic=SemanticModel(None, load=lambda directory: encoder))
     for chat, addressed in ((False, False), (True, True)):
         reply = matcher.reply(message, chat=chat, addressed=addressed)

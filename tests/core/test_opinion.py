@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from counting_encoder import CountingEncoder
 
 from bot.core.library import Library
 from bot.core.matcher import Matcher, MatchSettings
@@ -112,21 +113,6 @@ def test_the_real_encoder_moves_a_paraphrase_to_the_entry_it_restates(
     # A question the lexical ranking answers clearly keeps its answer with the model loaded.
     clear = korean_matcher.reply("What is the nuclear consultative group?")
     assert clear.entry_id == "nuclear-consultative-group"
-
-
-class CountingEncoder:
-    """A deterministic stand-in encoder that records every text it encodes."""
-
-    model_id = "counting/1"
-
-    def __init__(self) -> None:
-        self.encoded: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.encoded.extend(texts)
-        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 GOODIE_BAG = Entry(

@@ -6,12 +6,12 @@ import json
 import logging
 import pickle
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from counting_encoder import CountingEncoder
 
 from bot.core.matcher import Matcher
 from bot.core.matching.semantic import (
@@ -22,21 +22,6 @@ from bot.core.matching.semantic import (
     _TokenizerUnpickler,
 )
 from bot.core.models import KnowledgeBase
-
-
-class CountingEncoder:
-    """A deterministic stand-in encoder that records every text it encodes."""
-
-    model_id = "counting/1"
-
-    def __init__(self) -> None:
-        self.encoded: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.encoded.extend(texts)
-        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts]
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def records(caplog: pytest.LogCaptureFixture, name: str) -> list[logging.LogRecord]:
