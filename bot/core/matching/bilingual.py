@@ -24,7 +24,14 @@ import Stemmer
 
 from ..models import Entry, KnowledgeBase, Reply, Suggestion
 from .details import Detail, EntryText, has_detail
-from .korean import analyse, asks_outright, has_hangul, is_korean_question, sentences
+from .korean import (
+    analyse,
+    asks_outright,
+    has_hangul,
+    is_korean_question,
+    only_jamo,
+    sentences,
+)
 from .semantic import SemanticModel
 
 __all__ = ["KOREAN_MAX_CHARS", "KoreanMatcher", "KoreanSettings", "Scores"]
@@ -286,16 +293,6 @@ class Scores:
     counted: frozenset[str] = frozenset()  # stems of what a count asks about, if it says
 
 
-def _is_jamo(char: str) -> bool:
-    """A Hangul letter standing alone, not in a syllable (ㅋ, ㅠ, ᄀ)."""
-    return (
-        "\u1100" <= char <= "\u11ff"
-        or "\u3131" <= char <= "\u318e"
-        or "\ua960" <= char <= "\ua97f"
-        or "\ud7b0" <= char <= "\ud7ff"
-    )
-
-
 class KoreanMatcher:
     """Korean questions against one knowledge base's English entries."""
 
@@ -493,7 +490,7 @@ class KoreanMatcher:
         # first, those that ask outright (a '?' or a question word) before those that only end
         # like a question, then the whole message; the first reading that answers is taken,
         # else the one that fits an entry best.
-        if not any(ch.isalpha() and not _is_jamo(ch) for ch in text):
+        if only_jamo(text):
             # Jamo alone ("ㅋㅋㅋ", "ㅠㅠ", "ㅇㅇ") is laughter, tears or a yes: nothing to look
             # up, and no reason to run the model (it took 10-13 ms for 70 of them).
             return Reply(question=question, answered=False, reason="unsure", language="ko")

@@ -18,16 +18,23 @@ from ..lexicon import INTERROGATIVES, SMALL_TALK, STOPWORDS
 
 __all__ = [
     "DETAIL_KINDS",
+    "HANGUL_RUN",
     "KoreanQuery",
     "analyse",
     "asks_outright",
     "has_hangul",
     "is_korean_question",
+    "only_jamo",
     "sentences",
 ]
 
-# Precomposed syllables, compatibility jamo and the conjoining jamo blocks.
-_HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")
+# Precomposed syllables, and jamo standing alone: the compatibility and conjoining blocks.
+_SYLLABLES = "\uac00-\ud7a3"
+_JAMO = "\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff"
+_HANGUL = re.compile(f"[{_SYLLABLES}{_JAMO}]")
+# A run of Hangul in a message (the Korean chatter around an English question, pipeline.py).
+HANGUL_RUN = re.compile(f"[{_SYLLABLES}{_JAMO}]+")
+_JAMO_RUN = re.compile(f"[{_JAMO}]+")
 _SYLLABLE = re.compile("[\uac00-\ud7a3]")
 # A sentence ends after . ! ? and at a line end; in chat also after laughter or tears ("ㅋㅋ",
 # "ㅠㅠ"), after a clause of background ending in "-는데," ("궁금한 게 생겼는데 …"), and before
@@ -51,6 +58,11 @@ def sentences(text: str) -> list[str]:
 def has_hangul(text: str) -> bool:
     """True when the text holds any Hangul (syllables or jamo)."""
     return _HANGUL.search(text) is not None
+
+
+def only_jamo(text: str) -> bool:
+    """True when a text's only letters are jamo standing alone ("ㅋㅋㅋ", "ㅠㅠ", "ㅇㅇ")."""
+    return not any(ch.isalpha() for ch in _JAMO_RUN.sub("", text))
 
 
 def _split(text: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -18,7 +17,7 @@ from .calibration import Calibration, load_calibration
 from .details import FRAME_WORDS, Detail, EntryText, answers_kind, asked_detail, has_detail
 from .features import Candidate, query_terms, rank_entries, rank_sentences
 from .index import Index
-from .korean import has_hangul, is_korean_question
+from .korean import HANGUL_RUN, has_hangul, is_korean_question
 from .meta import article_facet
 from .opinion import SecondOpinion, Similarity
 from .overlay import Overlay, needs_full_index
@@ -54,7 +53,7 @@ class Matcher:
         self._search_choices: dict[str, str] | None = None  # built on first autocomplete
         self._semantic = semantic
         self._korean: KoreanMatcher | None = None  # built on the first Korean question
-        # A server's matcher: the shipped one, whose Korean vectors it reads rather than copies.
+        # A server's matcher: the shipped one, whose vectors it reads rather than copies.
         self._shipped: Matcher | None = None
         self._opinion: SecondOpinion | None = None  # built on the first English question
         self._entry_texts: dict[int, EntryText] = {}  # entry -> its sentences, on demand
@@ -97,10 +96,7 @@ class Matcher:
         server._semantic = self._semantic
         server._korean = None
         server._shipped = self
-        # The shipped entries' phrasing vectors are shared, not copied (1,466 rows, 3 MB).
         server._opinion = None
-        if self._semantic is not None:
-            server._opinion = SecondOpinion(kb, self._semantic, self._second_opinion())
         # The shipped entries keep their indexes and read the same paragraphs.
         server._entry_texts = dict(self._entry_texts)
         return server
@@ -362,7 +358,9 @@ class Matcher:
         if self._semantic is None:
             return None
         if self._opinion is None:
-            self._opinion = SecondOpinion(self.kb, self._semantic)
+            # A server's shares the shipped entries' phrasing vectors (1,466 rows, 3 MB).
+            shared = None if self._shipped is None else self._shipped._second_opinion()
+            self._opinion = SecondOpinion(self.kb, self._semantic, shared)
         return self._opinion
 
     def search_entries(self, text: str, limit: int = 25) -> list[Suggestion]:
@@ -394,9 +392,9 @@ _TIME_FRAMES = frozenset({"month", "months", "week", "weeks", "season", "hour"})
 def _english_question(message: str) -> str | None:
     """The message without its Korean, when the Korean is only chatter ("와 대박", "ㅋㅋ")
     around a question asked in English; None when the Korean asks something itself."""
-    if is_korean_question(" ".join(_HANGUL_RUN.findall(message))):
+    if is_korean_question(" ".join(HANGUL_RUN.findall(message))):
         return None
-    english = _HANGUL_RUN.sub(" ", message)
+    english = HANGUL_RUN.sub(" ", message)
     if sum(len(w) > 1 for w in normalize(english).split()) < _ENGLISH_WORDS:
         return None  # "동맹R", "NCG 뭐야": Korean with an English word or two asks in Korean
     asks = any(
@@ -410,9 +408,6 @@ def _english_question(message: str) -> str | None:
 # An English question around Korean chatter has at least this many words of two letters or
 # more ("what is it"; a lone "r" or "u" is no question).
 _ENGLISH_WORDS = 3
-
-
-_HANGUL_RUN = re.compile("[\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]+")
 
 
 def _NOTHING_MISSING(candidate: Candidate, is_sentence: bool) -> Detail | None:
